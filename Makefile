@@ -1,0 +1,52 @@
+# Threshold: `make run` to try it, `make test` to test it. Both install whatever is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# WeasyPrint's system libraries and a font; the tests add Debian's Chromium for the browser test.
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_PACKAGES := $(RUN_PACKAGES) chromium
+DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-key-for-make-run DJANGO_HTTPS=0
+
+.PHONY: run test test-postgres lint install install-test system-run system-test clean
+
+run: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	@echo "Threshold on http://127.0.0.1:8000 (demo accounts: clinician, clinician2, trainee, lead; password threshold-demo)"
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install-test lint
+	$(PY) -m pytest
+
+# The whole suite against a throwaway PostgreSQL cluster (Debian's package, installed when missing).
+test-postgres: install-test
+	@$(call apt_missing,postgresql)
+	bash bench/with_postgres.sh $(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+install: system-run $(VENV)/.installed
+install-test: system-test $(VENV)/.installed
+
+system-run:
+	@$(call apt_missing,$(RUN_PACKAGES))
+system-test:
+	@$(call apt_missing,$(TEST_PACKAGES))
+
+# Installs the Debian packages of the list that are not installed yet; does nothing (quickly) when all are.
+define apt_missing
+missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
+  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+endef
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,52 @@
+"""The admin, for staff only: read-only views of what the app stores; the audit trail can never be changed."""
+from django.contrib import admin
+
+from screening.models import Acknowledgement, AuditEvent, Case, QuizAttempt, Revision, Screening
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records are written by the app's services, with their audit events; the admin only reads them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Screening)
+class ScreeningAdmin(ReadOnlyAdmin):
+    list_display = ["client_code", "owner", "created_at", "updated_at"]
+    search_fields = ["client_code"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    list_display = ["screening", "number", "ruleset_version", "created_by", "created_at"]
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(ReadOnlyAdmin):
+    list_display = ["revision", "rule_id", "user", "created_at"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "action", "screening", "revision_number"]
+    list_filter = ["action"]
+
+    def get_actions(self, request):
+        return {}
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["title", "difficulty", "slug"]
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["user", "case", "score", "created_at"]

@@ -1,0 +1,139 @@
+"""Compiles a rule's `when` condition (see knowledge/README.md) into a function, once, at load time.
+
+A compiled check takes the evaluation context and returns the evidence that satisfied it (a non-empty list of
+strings a clinician can read), or None. A field that was not assessed never satisfies anything.
+"""
+from collections.abc import Callable
+
+from screening.engine.intake import Field
+from screening.engine.medications import Match
+
+Check = Callable[["Context"], list[str] | None]
+COMPARATORS = {
+    "gt": lambda v, limit: v > limit,
+    "gte": lambda v, limit: v >= limit,
+    "lt": lambda v, limit: v < limit,
+    "lte": lambda v, limit: v <= limit,
+}
+SPECIAL_KEYS = ("any", "medication_class", "unrecognised_medication")
+
+
+class Context:
+    """What a rule may look at: the clean intake and the medications matched against the catalogue."""
+
+    __slots__ = ("intake", "recognised", "unrecognised")
+
+    def __init__(self, intake: dict, recognised: list[Match], unrecognised: list[str]):
+        self.intake = intake
+        self.recognised = recognised
+        self.unrecognised = unrecognised
+
+
+class ConditionError(ValueError):
+    """A `when` that does not fit the condition language; the loader adds the file and rule."""
+
+
+def compile_condition(when, fields: dict[str, Field], class_names: dict[str, str]) -> Check:
+    if not isinstance(when, dict) or not when:
+        raise ConditionError("`when` must be a non-empty mapping")
+    checks = [_compile_entry(key, value, fields, class_names) for key, value in when.items()]
+    if len(checks) == 1:
+        return checks[0]
+
+    def all_of(ctx: Context):
+        evidence = []
+        for check in checks:
+            found = check(ctx)
+            if found is None:
+                return None
+            evidence.extend(found)
+        return evidence
+
+    return all_of
+
+
+def _compile_entry(key, value, fields, class_names) -> Check:
+    if key == "any":
+        if not isinstance(value, list) or len(value) < 2:
+            raise ConditionError("`any` takes a list of at least two conditions")
+        branches = [compile_condition(v, fields, class_names) for v in value]
+
+        def any_of(ctx: Context):
+            evidence = []
+            for branch in branches:
+                found = branch(ctx)
+                if found is not None:
+                    evidence.extend(found)
+            return evidence or None
+
+        return any_of
+    if key == "medication_class":
+        wanted = frozenset(value if isinstance(value, list) else [value])
+        unknown = sorted(c for c in wanted if c not in class_names)
+        if not wanted or unknown:
+            raise ConditionError(f"medication_class names unknown classes: {unknown or 'none given'}")
+        return _medication_check(wanted, class_names)
+    if key == "unrecognised_medication":
+        if value is not True:
+            raise ConditionError("unrecognised_medication takes only `true`")
+        return lambda ctx: list(ctx.unrecognised) or None
+    if key not in fields:
+        raise ConditionError(f"`{key}` is not an intake field (nor one of {', '.join(SPECIAL_KEYS)})")
+    return _field_check(fields[key], value)
+
+
+def _medication_check(wanted: frozenset, class_names: dict[str, str]) -> Check:
+    def check(ctx: Context):
+        evidence = []
+        for match in ctx.recognised:
+            hits = [c for c in match.medication.classes if c in wanted]
+            if hits:
+                med = match.medication
+                named = ", ".join(class_names[c] for c in hits)
+                shown = med.generic if match.input.lower() == med.generic else f"{match.input} = {med.generic}"
+                evidence.append(f"{shown} ({named})")
+        return evidence or None
+
+    return check
+
+
+def _field_check(spec: Field, value) -> Check:
+    name = spec.name
+    if isinstance(value, dict):
+        if spec.type != "int":
+            raise ConditionError(f"`{name}` is not a number, so it takes no comparison")
+        bad = [op for op in value if op not in COMPARATORS]
+        if bad or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+            raise ConditionError(f"`{name}` comparisons must be gt/gte/lt/lte with whole numbers")
+        tests = [(COMPARATORS[op], limit) for op, limit in value.items()]
+
+        def test(v):
+            return all(compare(v, limit) for compare, limit in tests)
+    else:
+        allowed = value if isinstance(value, list) else [value]
+        if not allowed:
+            raise ConditionError(f"`{name}` lists no values")
+        for v in allowed:
+            _check_value(spec, v)
+        allowed = frozenset(allowed)
+
+        def test(v):
+            return v in allowed
+
+    def check(ctx: Context):
+        v = ctx.intake.get(name)
+        if v is None or not test(v):
+            return None
+        return [f"{spec.label}: {spec.describe(v)}"]
+
+    return check
+
+
+def _check_value(spec: Field, v) -> None:
+    ok = {
+        "bool": lambda: isinstance(v, bool),
+        "choice": lambda: isinstance(v, str) and v in spec.choices,
+        "int": lambda: isinstance(v, int) and not isinstance(v, bool),
+    }.get(spec.type)
+    if ok is None or not ok():
+        raise ConditionError(f"`{spec.name}` cannot take the value {v!r}")

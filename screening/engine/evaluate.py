@@ -1,0 +1,59 @@
+"""Intake in, assessment out: deterministic, no I/O, the rule set loaded once."""
+from functools import lru_cache
+
+from screening.engine.conditions import Context
+from screening.engine.loader import SEVERITY_RANK, Rule, Ruleset, load_ruleset
+
+
+@lru_cache(maxsize=1)
+def default_ruleset() -> Ruleset:
+    """The rule set shipped in knowledge/, loaded and validated on first use."""
+    return load_ruleset()
+
+
+@lru_cache(maxsize=64)
+def _rules_for(ruleset: Ruleset, chosen: frozenset) -> tuple[Rule, ...]:
+    return tuple(r for r in ruleset.rules if chosen.intersection(r.substances))
+
+
+def _flag(rule: Rule, substances: list[str], evidence: list[str], ruleset: Ruleset) -> dict:
+    return {
+        "rule": rule.id,
+        "factor": rule.factor,
+        "severity": rule.severity,
+        "substances": substances,
+        "title": rule.title,
+        "rationale": rule.rationale,
+        "discuss": list(rule.discuss),
+        "evidence": evidence,
+        "evidence_grade": rule.evidence_grade,
+        "sources": [dict(ruleset.sources[key]) for key in rule.sources],
+    }
+
+
+def assess(raw_intake, ruleset: Ruleset | None = None) -> dict:
+    """The assessment of the screening contract for one intake; raises IntakeError on bad input."""
+    ruleset = ruleset or default_ruleset()
+    intake = ruleset.intake.validate(raw_intake)
+    chosen = intake["substances"]
+    recognised, unrecognised = ruleset.catalogue.match(intake.get("medications", ()))
+    ctx = Context(intake, recognised, unrecognised)
+    flags = []
+    for rule in _rules_for(ruleset, frozenset(chosen)):
+        evidence = rule.check(ctx)
+        if evidence is not None:
+            flags.append(_flag(rule, [s for s in rule.substances if s in chosen], evidence, ruleset))
+    flags.sort(key=lambda f: (-SEVERITY_RANK[f["severity"]], f["factor"], f["rule"]))
+    summary = {}
+    for substance in chosen:
+        ranks = [SEVERITY_RANK[f["severity"]] for f in flags if substance in f["substances"]]
+        summary[substance] = max(ranks, default=0)
+    names = {rank: name for name, rank in SEVERITY_RANK.items()} | {0: "none"}
+    return {
+        "ruleset_version": ruleset.version,
+        "substances": chosen,
+        "summary": {s: names[rank] for s, rank in summary.items()},
+        "flags": flags,
+        "medications": {"recognised": [m.as_dict() for m in recognised], "unrecognised": unrecognised},
+        "not_assessed": [name for name in ruleset.intake.assessable if name not in intake],
+    }

@@ -1,0 +1,126 @@
+"""The intake of the screening contract: field definitions and validation."""
+from dataclasses import dataclass, field
+
+from screening.engine.errors import IntakeError
+
+MAX_MEDICATIONS = 60
+MAX_MEDICATION_NAME = 120
+
+
+@dataclass(frozen=True)
+class Field:
+    """One intake question, as defined in intake.yaml."""
+
+    name: str
+    type: str  # bool | choice | int | substances | medications | text
+    label: str
+    help: str
+    section: str
+    choices: dict[str, str] = field(default_factory=dict)
+    unit: str = ""
+    min: int | None = None
+    max: int | None = None
+    max_length: int | None = None
+
+    @property
+    def assessable(self) -> bool:
+        """Whether leaving it empty is a gap worth listing as not assessed."""
+        return self.type not in ("substances", "text")
+
+    def describe(self, value) -> str:
+        """A value as a clinician reads it: 'yes', 'Bipolar I', '172 mmHg'."""
+        if self.type == "bool":
+            return "yes" if value else "no"
+        if self.type == "choice":
+            return self.choices.get(value, str(value))
+        if self.type == "int":
+            return f"{value} {self.unit}".strip()
+        return str(value)
+
+
+def _type_name(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "true/false", int: "a number", float: "a decimal number", str: "text", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+class IntakeSchema:
+    """Validates a raw intake (a dict decoded from JSON) into a clean dict, or raises IntakeError."""
+
+    def __init__(self, fields: list[Field], substances: list[str]):
+        self.fields = {f.name: f for f in fields}
+        self.substances = substances
+        self.assessable = [f.name for f in fields if f.assessable]
+
+    def validate(self, raw) -> dict:
+        if not isinstance(raw, dict):
+            raise IntakeError("intake", f"expected a JSON object, got {_type_name(raw)}")
+        for key in raw:
+            if key not in self.fields:
+                raise IntakeError(str(key)[:60], "is not an intake field of the screening contract")
+        clean = {}
+        for name, spec in self.fields.items():
+            value = raw.get(name)
+            if value is None:
+                if spec.type == "substances":
+                    raise IntakeError(name, f"is required: a list of one or more of {', '.join(self.substances)}")
+                continue
+            clean[name] = getattr(self, "_" + spec.type)(spec, value)
+        return clean
+
+    def _bool(self, spec: Field, value):
+        if not isinstance(value, bool):
+            raise IntakeError(spec.name, f"expected true, false or null, got {_type_name(value)}")
+        return value
+
+    def _choice(self, spec: Field, value):
+        if not isinstance(value, str) or value not in spec.choices:
+            shown = repr(value)[:40] if isinstance(value, str) else _type_name(value)
+            raise IntakeError(spec.name, f"expected one of {', '.join(spec.choices)} or null, got {shown}")
+        return value
+
+    def _int(self, spec: Field, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise IntakeError(spec.name, f"expected a whole number from {spec.min} to {spec.max}, "
+                                         f"got {_type_name(value)}")
+        if not spec.min <= value <= spec.max:
+            raise IntakeError(spec.name, f"expected a whole number from {spec.min} to {spec.max}, got {value}")
+        return value
+
+    def _substances(self, spec: Field, value):
+        if not isinstance(value, list):
+            raise IntakeError(spec.name, f"expected a list of substances, got {_type_name(value)}")
+        if not value:
+            raise IntakeError(spec.name, f"must name at least one of {', '.join(self.substances)}")
+        chosen = []
+        for item in value:
+            if not isinstance(item, str) or item not in self.substances:
+                shown = repr(item)[:40] if isinstance(item, str) else _type_name(item)
+                raise IntakeError(spec.name, f"expected each of {', '.join(self.substances)}, got {shown}")
+            if item not in chosen:
+                chosen.append(item)
+        return [s for s in self.substances if s in chosen]
+
+    def _medications(self, spec: Field, value):
+        if not isinstance(value, list):
+            raise IntakeError(spec.name, f"expected a list of medication names, got {_type_name(value)}")
+        if len(value) > MAX_MEDICATIONS:
+            raise IntakeError(spec.name, f"lists {len(value)} names; at most {MAX_MEDICATIONS} are accepted")
+        names = []
+        for item in value:
+            if not isinstance(item, str):
+                raise IntakeError(spec.name, f"expected each medication as text, got {_type_name(item)}")
+            item = " ".join(item.split())
+            if len(item) > MAX_MEDICATION_NAME:
+                raise IntakeError(spec.name, f"a name is longer than {MAX_MEDICATION_NAME} characters")
+            if item and item not in names:
+                names.append(item)
+        return names
+
+    def _text(self, spec: Field, value):
+        if not isinstance(value, str):
+            raise IntakeError(spec.name, f"expected text, got {_type_name(value)}")
+        if len(value) > spec.max_length:
+            raise IntakeError(spec.name, f"is {len(value)} characters long; at most {spec.max_length} are accepted")
+        return value

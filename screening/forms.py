@@ -1,0 +1,220 @@
+"""The intake form, drawn from the engine's intake definition so that the web form and paper form never drift."""
+import re
+
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from django import forms
+
+from screening.engine import default_ruleset
+
+NOT_ASSESSED = ""
+TRI_STATE = [("yes", "Yes"), ("no", "No"), (NOT_ASSESSED, "Not assessed")]
+CLIENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$")
+
+# The C-SSRS screener's questions, in our words; the highest "yes" sets the contract's suicidality level.
+CSSRS_ITEMS = [
+    ("cssrs_wish_dead", "wish_dead", "In the past month, has the client wished they were dead, or wished they "
+                                     "could go to sleep and not wake up?"),
+    ("cssrs_thoughts", "ideation", "In the past month, has the client actually had thoughts of killing themself?"),
+    ("cssrs_method", "ideation_with_method", "In the past month, has the client thought about how they might do "
+                                             "this?"),
+    ("cssrs_intent", "intent_or_plan", "In the past month, has the client had these thoughts with some "
+                                       "intention of acting on them?"),
+    ("cssrs_plan", "intent_or_plan", "In the past month, has the client started to work out, or worked out, the "
+                                     "details of how to kill themself, and did they intend to carry out this plan?"),
+    ("cssrs_behaviour", "recent_behaviour", "In the past 3 months, has the client done anything, started to do "
+                                            "anything or prepared to do anything to end their life?"),
+]
+CSSRS_HELP = ("The C-SSRS screener's questions. Trials excluded serious current suicide risk; the answers set how "
+              "much support a plan would need. If the second question is answered No, the next three may be "
+              "left unassessed.")
+
+# The treatment container of the three phases: each unchecked item is something to discuss, not a caution factor.
+CONTAINER_ITEMS = [
+    ("preparation_sessions", "Preparation sessions are planned before any dosing session"),
+    ("facilitator_team", "A trained facilitator team (at least two people) will be present throughout"),
+    ("support_person", "A support person is named and available after the session"),
+    ("integration_plan", "Integration sessions are planned after the dosing session"),
+    ("touch_consent", "Consent about touch and boundaries has been discussed"),
+]
+
+MEDICATION_REVIEW = [("reviewed", "Reviewed: the list below is complete (empty means none)"),
+                     (NOT_ASSESSED, "Not assessed")]
+
+
+def _yes_no(value) -> str:
+    return NOT_ASSESSED if value is None else ("yes" if value else "no")
+
+
+class IntakeForm(forms.Form):
+    """One page in the contract's sections, every question with Yes / No / Not assessed, help saying why."""
+
+    client_code = forms.CharField(
+        label="Client reference code", max_length=32,
+        help_text="A code from your own records, never a name: 3 to 32 letters, digits, dots, dashes or "
+                  "underscores, with at least one digit.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ruleset = default_ruleset()
+        self.field_specs = {}
+        layout = [Fieldset("About this screening", "client_code", "substances", css_class="intake-section")]
+        for section in self.ruleset.sections:
+            names = []
+            for spec in section["fields"]:
+                if spec.name == "suicidality":
+                    names.extend(self._add_cssrs())
+                    continue
+                self.fields[spec.name] = self._field_for(spec)
+                self.field_specs[spec.name] = spec
+                if spec.name == "medications":
+                    self.fields["medication_review"] = forms.ChoiceField(
+                        label="Medication review", choices=MEDICATION_REVIEW, required=False,
+                        widget=forms.RadioSelect, initial=NOT_ASSESSED,
+                        help_text="Say whether medications were asked about, so that an empty list is not "
+                                  "mistaken for none.")
+                    names.extend(["medication_review", spec.name])
+                    continue
+                if spec.type == "bool":
+                    names.append(InlineRadios(spec.name))
+                elif spec.name != "substances":
+                    names.append(spec.name)
+            if section["code"] != "about" and names:
+                layout.append(Fieldset(section["title"], *names, css_class="intake-section"))
+        for name, label in CONTAINER_ITEMS:
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+        layout.insert(-1, Fieldset(
+            "Treatment container (preparation, session, integration)",
+            HTML('<p class="form-text">Tick what is already in place. Anything unticked is listed as something to '
+                 'discuss; it is not a caution factor.</p>'),
+            *[name for name, _ in CONTAINER_ITEMS], css_class="intake-section"))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(*layout, Div(Submit("save", "Save and see the assessment"), css_class="mb-5"))
+
+    def _add_cssrs(self) -> list[str]:
+        for name, _level, question in CSSRS_ITEMS:
+            self.fields[name] = forms.ChoiceField(label=question, choices=TRI_STATE, required=False,
+                                                  widget=forms.RadioSelect, initial=NOT_ASSESSED)
+        self.fields["cssrs_wish_dead"].help_text = CSSRS_HELP
+        return [InlineRadios(name) for name, _, _ in CSSRS_ITEMS]
+
+    @staticmethod
+    def _field_for(spec) -> forms.Field:
+        common = {"label": spec.label, "help_text": spec.help, "required": False}
+        if spec.type == "substances":
+            ruleset = default_ruleset()
+            return forms.MultipleChoiceField(
+                choices=[(s["code"], s["name"]) for s in ruleset.substances], widget=forms.CheckboxSelectMultiple,
+                **common | {"required": True},
+                error_messages={"required": "Choose at least one substance being considered."})
+        if spec.type == "bool":
+            return forms.ChoiceField(choices=TRI_STATE, widget=forms.RadioSelect, initial=NOT_ASSESSED, **common)
+        if spec.type == "choice":
+            choices = [*spec.choices.items(), (NOT_ASSESSED, "Not assessed")]
+            return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, initial=NOT_ASSESSED, **common)
+        if spec.type == "int":
+            label = f"{spec.label} ({spec.unit})"
+            return forms.IntegerField(min_value=spec.min, max_value=spec.max, **common | {"label": label},
+                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+        if spec.type == "medications":
+            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "list": "medication-names"}), **common)
+        return forms.CharField(max_length=spec.max_length, widget=forms.Textarea(attrs={"rows": 3}), **common)
+
+    def clean_client_code(self):
+        code = self.cleaned_data["client_code"].strip()
+        if not CLIENT_CODE.match(code) or not any(c.isdigit() for c in code):
+            raise forms.ValidationError(
+                "Use a reference code, not a name: 3 to 32 letters, digits, dots, dashes or underscores, "
+                "starting with a letter or digit and containing at least one digit (for example TH-2041).")
+        return code
+
+    def clean_medications(self):
+        lines = [" ".join(line.split()) for line in self.cleaned_data.get("medications", "").splitlines()]
+        names = list(dict.fromkeys(line for line in lines if line))
+        if len(names) > 60:
+            raise forms.ValidationError(f"{len(names)} medications were listed; at most 60 are accepted.")
+        too_long = [n for n in names if len(n) > 120]
+        if too_long:
+            raise forms.ValidationError("A medication name is longer than 120 characters; put one name per line.")
+        return names
+
+    def intake(self) -> dict:
+        """The contract intake from the cleaned form; unanswered questions are left out (not assessed)."""
+        data = self.cleaned_data
+        intake = {"substances": data["substances"]}
+        for name, spec in self.field_specs.items():
+            value = data.get(name)
+            if spec.type == "bool" and value:
+                intake[name] = value == "yes"
+            elif spec.type == "int" and value is not None:
+                intake[name] = value
+            elif spec.type in ("choice", "text") and value and value.strip():
+                intake[name] = value
+        if data.get("medications") or data.get("medication_review") == "reviewed":
+            intake["medications"] = data.get("medications", [])
+        level = self._suicidality()
+        if level is not None:
+            intake["suicidality"] = level
+        return intake
+
+    def _suicidality(self) -> str | None:
+        answers = {name: self.cleaned_data.get(name) for name, _, _ in CSSRS_ITEMS}
+        for name, level, _ in reversed(CSSRS_ITEMS):
+            if answers[name] == "yes":
+                return level
+        if all(answers[n] == "no" for n in ("cssrs_wish_dead", "cssrs_thoughts", "cssrs_behaviour")):
+            return "none"
+        return None
+
+    def answers(self) -> dict:
+        """What the form holds beyond the contract intake: the C-SSRS items and the container checklist."""
+        data = self.cleaned_data
+        return {
+            "cssrs": {name: data.get(name, NOT_ASSESSED) for name, _, _ in CSSRS_ITEMS},
+            "container": {name: bool(data.get(name)) for name, _ in CONTAINER_ITEMS},
+            "medication_review": data.get("medication_review", NOT_ASSESSED),
+        }
+
+    @classmethod
+    def initial_from(cls, client_code: str, intake: dict, answers: dict) -> dict:
+        """Initial values that show a stored revision in the form again, for editing."""
+        initial = {"client_code": client_code, "substances": intake["substances"]}
+        for spec in (f for s in default_ruleset().sections for f in s["fields"]):
+            value = intake.get(spec.name)
+            if spec.type == "bool":
+                initial[spec.name] = _yes_no(value)
+            elif spec.type == "medications":
+                initial[spec.name] = "\n".join(value or [])
+            elif spec.name != "suicidality" and value is not None:
+                initial[spec.name] = value
+        initial.update(answers.get("cssrs", {}))
+        initial.update(answers.get("container", {}))
+        initial["medication_review"] = answers.get("medication_review", NOT_ASSESSED)
+        return initial
+
+
+def container_to_discuss(answers: dict) -> list[str]:
+    """The treatment-container items not yet in place."""
+    done = answers.get("container", {})
+    return [label for name, label in CONTAINER_ITEMS if not done.get(name)]
+
+
+class AcknowledgeForm(forms.Form):
+    rule = forms.CharField(max_length=80, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Reason", max_length=500, strip=True,
+        help_text="A short note: what was discussed or what plan answers this flag (up to 500 characters).",
+        widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, rule_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule_ids = set(rule_ids)
+
+    def clean_rule(self):
+        rule = self.cleaned_data["rule"]
+        if rule not in self.rule_ids:
+            raise forms.ValidationError("That flag is not part of this revision.")
+        return rule

@@ -1,0 +1,28 @@
+"""The three roles, as Django groups, and the questions views ask about them."""
+from django.contrib.auth.models import AbstractBaseUser
+
+CLINICIAN = "Clinician"
+TRAINEE = "Trainee"
+LEAD = "Clinical lead"
+ROLES = (CLINICIAN, TRAINEE, LEAD)
+
+
+def role_of(user: AbstractBaseUser) -> str | None:
+    """The user's role name, or None for a user in no role group."""
+    if not user.is_authenticated:
+        return None
+    cached = getattr(user, "_threshold_role", False)
+    if cached is not False:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
+    role = next((r for r in (LEAD, CLINICIAN, TRAINEE) if r in names), None)
+    user._threshold_role = role
+    return role
+
+
+def is_clinician(user) -> bool:
+    return role_of(user) == CLINICIAN
+
+
+def is_lead(user) -> bool:
+    return role_of(user) == LEAD

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from screening import views, views_screenings
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    path("rules/", views.ruleset_page, name="ruleset"),
+    path("intake/blank/", views.intake_blank, name="intake_blank"),
+    path("screenings/", views_screenings.screening_list, name="screening_list"),
+    path("screenings/new/", views_screenings.screening_new, name="screening_new"),
+    path("screenings/<int:pk>/", views_screenings.screening_detail, name="screening_detail"),
+    path("screenings/<int:pk>/edit/", views_screenings.screening_edit, name="screening_edit"),
+    path("screenings/<int:pk>/r/<int:number>/", views_screenings.screening_detail, name="revision_detail"),
+    path("screenings/<int:pk>/r/<int:number>/acknowledge/", views_screenings.acknowledge, name="acknowledge"),
+    path("screenings/<int:pk>/r/<int:number>/export/", views_screenings.revision_export, name="revision_export"),
+    path("audit/", views_screenings.audit_log, name="audit_log"),
+]

@@ -1,0 +1,132 @@
+"""The engine: pure, deterministic, contract-shaped, and strict about bad input."""
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from screening.engine import IntakeError, assess, default_ruleset
+from tests.conftest import healthy_intake
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_it_never_imports_django():
+    code = ("import sys; import screening.engine as e; "
+            "e.assess({'substances': ['mdma'], 'medications': ['Nardil']}); "
+            "print('django' in sys.modules or any(m.startswith('django.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_it_raises_no_flag_for_a_healthy_intake():
+    assessment = assess(healthy_intake())
+    assert assessment["flags"] == []
+    assert set(assessment["summary"].values()) == {"none"}
+    assert assessment["not_assessed"] == []
+
+
+def test_it_lists_every_unanswered_field_as_not_assessed():
+    assessment = assess({"substances": ["lsd"]})
+    assert "long_qt" in assessment["not_assessed"]
+    assert "medications" in assessment["not_assessed"]
+    assert "notes" not in assessment["not_assessed"]
+    assert "substances" not in assessment["not_assessed"]
+    assert assessment["flags"] == []
+
+
+def test_not_assessed_is_not_no():
+    # An unanswered question raises nothing by itself, and an answered "no" is not listed as a gap.
+    assessment = assess({"substances": ["mdma"], "long_qt": False})
+    assert "long_qt" not in assessment["not_assessed"]
+    assert "arrhythmia" in assessment["not_assessed"]
+
+
+def test_it_is_deterministic_and_does_not_change_its_input():
+    intake = healthy_intake(medications=["Nardil", "Prozac", "mystery pill"], psychosis_history=True)
+    before = copy.deepcopy(intake)
+    first = assess(intake)
+    assert assess(intake) == first
+    assert intake == before
+    assert json.loads(json.dumps(first)) == first
+
+
+def test_flags_are_ordered_by_severity_then_factor():
+    assessment = assess(healthy_intake(medications=["Nardil", "lithium", "unknownium"], psychosis_history=True,
+                                       suicidality="wish_dead"))
+    ranks = {"critical": 3, "warning": 2, "info": 1}
+    keys = [(-ranks[f["severity"]], f["factor"], f["rule"]) for f in assessment["flags"]]
+    assert keys == sorted(keys)
+    for substance, severity in assessment["summary"].items():
+        highest = max((ranks[f["severity"]] for f in assessment["flags"] if substance in f["substances"]),
+                      default=0)
+        assert ranks.get(severity, 0) == highest
+
+
+def test_flags_only_name_substances_considered():
+    assessment = assess(healthy_intake(substances=["ketamine"], psychosis_history=True, medications=["lithium"]))
+    assert assessment["flags"]
+    assert all(f["substances"] == ["ketamine"] for f in assessment["flags"])
+
+
+def test_an_unrecognised_medication_is_listed_and_flagged_for_every_substance():
+    assessment = assess(healthy_intake(substances=["mdma", "lsd"], medications=["Zzyzxol"]))
+    assert assessment["medications"]["unrecognised"] == ["Zzyzxol"]
+    flag = next(f for f in assessment["flags"] if f["factor"] == "unrecognised_medication")
+    assert flag["severity"] == "info"
+    assert flag["substances"] == ["mdma", "lsd"]
+    assert flag["evidence"] == ["Zzyzxol"]
+
+
+def test_flags_carry_the_contract_keys():
+    assessment = assess(healthy_intake(medications=["Nardil"]))
+    keys = {"rule", "factor", "severity", "substances", "title", "rationale", "discuss", "evidence",
+            "evidence_grade", "sources"}
+    for flag in assessment["flags"]:
+        assert set(flag) == keys
+        assert flag["sources"] and all({"key", "citation", "url"} <= set(s) for s in flag["sources"])
+    assert set(assessment) == {"ruleset_version", "substances", "summary", "flags", "medications",
+                               "not_assessed"}
+    assert assessment["ruleset_version"] == default_ruleset().version
+
+
+@pytest.mark.parametrize("intake, field", [
+    ([], "intake"),
+    ("text", "intake"),
+    ({}, "substances"),
+    ({"substances": []}, "substances"),
+    ({"substances": "mdma"}, "substances"),
+    ({"substances": ["mescaline"]}, "substances"),
+    ({"substances": ["mdma"], "favourite_colour": "blue"}, "favourite_colour"),
+    ({"substances": ["mdma"], "age": "35"}, "age"),
+    ({"substances": ["mdma"], "age": 121}, "age"),
+    ({"substances": ["mdma"], "age": -1}, "age"),
+    ({"substances": ["mdma"], "age": 35.5}, "age"),
+    ({"substances": ["mdma"], "age": True}, "age"),
+    ({"substances": ["mdma"], "pregnant": "yes"}, "pregnant"),
+    ({"substances": ["mdma"], "pregnant": 1}, "pregnant"),
+    ({"substances": ["mdma"], "bipolar": "bipolar_iii"}, "bipolar"),
+    ({"substances": ["mdma"], "suicidality": True}, "suicidality"),
+    ({"substances": ["mdma"], "systolic_bp": 400}, "systolic_bp"),
+    ({"substances": ["mdma"], "medications": "Nardil"}, "medications"),
+    ({"substances": ["mdma"], "medications": [42]}, "medications"),
+    ({"substances": ["mdma"], "notes": "x" * 2001}, "notes"),
+    ({"substances": ["mdma"], "notes": ["a"]}, "notes"),
+])
+def test_it_rejects_bad_input_naming_the_field(intake, field):
+    with pytest.raises(IntakeError) as caught:
+        assess(intake)
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")
+
+
+def test_null_means_not_assessed():
+    assessment = assess({"substances": ["mdma"], "pregnant": None, "medications": None})
+    assert {"pregnant", "medications"} <= set(assessment["not_assessed"])
+
+
+def test_duplicate_substances_are_merged_in_contract_order():
+    assert assess({"substances": ["lsd", "mdma", "lsd"]})["substances"] == ["mdma", "lsd"]
