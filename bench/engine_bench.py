@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from screening.engine import assess, default_ruleset  # noqa: E402
+from screening.engine import assess, default_ruleset
 
 HEALTHY = {
     "substances": ["mdma", "psilocybin", "lsd", "ketamine", "ayahuasca"], "age": 35, "pregnant": False,

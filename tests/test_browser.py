@@ -41,7 +41,7 @@ def sign_in(page, live_server, username):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector(f"text=Signed in as")
+    page.wait_for_selector("text=Signed in as")
 
 
 def serious_violations(page) -> list[str]:

@@ -8,7 +8,6 @@ from screening.engine import RulesetError, default_ruleset, load_ruleset
 from screening.engine.loader import KNOWLEDGE_DIR
 
 
-
 def test_the_shipped_rule_set_loads_and_every_source_key_resolves():
     ruleset = load_ruleset()
     assert ruleset.rules
