@@ -9,6 +9,7 @@ DJANGO_HTTPS        secure cookies, HSTS and the SSL redirect; default on outsid
 DJANGO_SESSION_MINUTES  inactivity before a session expires; default 30
 """
 import os
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -132,7 +133,9 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves static files straight from the app and package directories (no collectstatic step);
+# DJANGO_STATIC_ROOT names a directory for `collectstatic` when a proxy should serve them instead.
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 

@@ -21,12 +21,13 @@ SPECIAL_KEYS = ("any", "medication_class", "unrecognised_medication")
 class Context:
     """What a rule may look at: the clean intake and the medications matched against the catalogue."""
 
-    __slots__ = ("intake", "recognised", "unrecognised")
+    __slots__ = ("classes", "intake", "recognised", "unrecognised")
 
     def __init__(self, intake: dict, recognised: list[Match], unrecognised: list[str]):
         self.intake = intake
         self.recognised = recognised
         self.unrecognised = unrecognised
+        self.classes = {c for match in recognised for c in match.medication.classes}
 
 
 class ConditionError(ValueError):
@@ -84,6 +85,8 @@ def _compile_entry(key, value, fields, class_names) -> Check:
 
 def _medication_check(wanted: frozenset, class_names: dict[str, str]) -> Check:
     def check(ctx: Context):
+        if wanted.isdisjoint(ctx.classes):
+            return None
         evidence = []
         for match in ctx.recognised:
             hits = [c for c in match.medication.classes if c in wanted]
@@ -105,10 +108,7 @@ def _field_check(spec: Field, value) -> Check:
         bad = [op for op in value if op not in COMPARATORS]
         if bad or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
             raise ConditionError(f"`{name}` comparisons must be gt/gte/lt/lte with whole numbers")
-        tests = [(COMPARATORS[op], limit) for op, limit in value.items()]
-
-        def test(v):
-            return all(compare(v, limit) for compare, limit in tests)
+        test = number_test(value)
     else:
         allowed = value if isinstance(value, list) else [value]
         if not allowed:
@@ -129,6 +129,15 @@ def _field_check(spec: Field, value) -> Check:
     return check
 
 
+def number_test(ops: dict[str, int]) -> Callable[[int], bool]:
+    """One function for a mapping of comparisons such as {gte: 140} or {gte: 18, lte: 20}."""
+    tests = [(COMPARATORS[op], limit) for op, limit in ops.items()]
+    if len(tests) == 1:
+        (compare, limit), = tests
+        return lambda v: compare(v, limit)
+    return lambda v: all(compare(v, limit) for compare, limit in tests)
+
+
 def _check_value(spec: Field, v) -> None:
     ok = {
         "bool": lambda: isinstance(v, bool),
@@ -137,3 +146,27 @@ def _check_value(spec: Field, v) -> None:
     }.get(spec.type)
     if ok is None or not ok():
         raise ConditionError(f"`{spec.name}` cannot take the value {v!r}")
+
+
+def triggers(when: dict, fields: dict[str, Field]) -> set[tuple]:
+    """The answers that could satisfy at least one leaf of a condition, as index keys.
+
+    A condition holds only if some leaf holds, so a rule need be checked only when the intake has one of these:
+    (field, value) for yes/no and choice answers, (field, "*") for a number that passes some comparison on that
+    field, ("class", code) for a medication class, ("unrecognised",) for an unknown medication name.
+    """
+    keys = set()
+    for key, value in when.items():
+        if key == "any":
+            for branch in value:
+                keys |= triggers(branch, fields)
+        elif key == "medication_class":
+            keys |= {("class", c) for c in (value if isinstance(value, list) else [value])}
+        elif key == "unrecognised_medication":
+            keys.add(("unrecognised",))
+        elif isinstance(value, dict):
+            keys.add((key, "*"))
+        else:
+            keys |= {(key, v) for v in (value if isinstance(value, list) else [value])}
+    return keys
+

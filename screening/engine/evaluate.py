@@ -1,7 +1,7 @@
 """Intake in, assessment out: deterministic, no I/O, the rule set loaded once."""
 from functools import lru_cache
 
-from screening.engine.conditions import Context
+from screening.engine.conditions import Context, number_test, triggers
 from screening.engine.loader import SEVERITY_RANK, Rule, Ruleset, load_ruleset
 
 
@@ -11,9 +11,55 @@ def default_ruleset() -> Ruleset:
     return load_ruleset()
 
 
+class _Index:
+    """For one set of substances: which rules each answer could make fire, and which numbers matter at all."""
+
+    def __init__(self, ruleset: Ruleset, chosen: frozenset):
+        self.rules = [r for r in ruleset.rules if chosen.intersection(r.substances)]
+        positions: dict[tuple, set[int]] = {}
+        gates: dict[str, list] = {}
+        for position, rule in enumerate(self.rules):
+            for key in triggers(rule.when, ruleset.intake.fields):
+                positions.setdefault(key, set()).add(position)
+            _collect_number_tests(rule.when, gates)
+        self.positions = {key: frozenset(p) for key, p in positions.items()}
+        self.gates = gates
+
+    def candidates(self, ctx: Context) -> list[Rule]:
+        found: set[int] = set()
+        positions, gates = self.positions, self.gates
+        for name, value in ctx.intake.items():
+            if value.__class__ is int:
+                if not any(test(value) for test in gates.get(name, ())):
+                    continue
+                value = "*"
+            elif value.__class__ is list:
+                continue
+            hit = positions.get((name, value))
+            if hit:
+                found |= hit
+        for match in ctx.recognised:
+            for code in match.medication.classes:
+                hit = positions.get(("class", code))
+                if hit:
+                    found |= hit
+        if ctx.unrecognised:
+            found |= positions.get(("unrecognised",), frozenset())
+        return [self.rules[p] for p in sorted(found)]
+
+
+def _collect_number_tests(when: dict, gates: dict[str, list]) -> None:
+    for key, value in when.items():
+        if key == "any":
+            for branch in value:
+                _collect_number_tests(branch, gates)
+        elif isinstance(value, dict):
+            gates.setdefault(key, []).append(number_test(value))
+
+
 @lru_cache(maxsize=64)
-def _rules_for(ruleset: Ruleset, chosen: frozenset) -> tuple[Rule, ...]:
-    return tuple(r for r in ruleset.rules if chosen.intersection(r.substances))
+def _index(ruleset: Ruleset, chosen: frozenset) -> _Index:
+    return _Index(ruleset, chosen)
 
 
 def _flag(rule: Rule, substances: list[str], evidence: list[str], ruleset: Ruleset) -> dict:
@@ -39,7 +85,7 @@ def assess(raw_intake, ruleset: Ruleset | None = None) -> dict:
     recognised, unrecognised = ruleset.catalogue.match(intake.get("medications", ()))
     ctx = Context(intake, recognised, unrecognised)
     flags = []
-    for rule in _rules_for(ruleset, frozenset(chosen)):
+    for rule in _index(ruleset, frozenset(chosen)).candidates(ctx):
         evidence = rule.check(ctx)
         if evidence is not None:
             flags.append(_flag(rule, [s for s in rule.substances if s in chosen], evidence, ruleset))
