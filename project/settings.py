@@ -9,7 +9,6 @@ DJANGO_HTTPS        secure cookies, HSTS and the SSL redirect; default on outsid
 DJANGO_SESSION_MINUTES  inactivity before a session expires; default 30
 """
 import os
-import os
 from datetime import timedelta
 from pathlib import Path
 
