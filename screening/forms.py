@@ -123,6 +123,18 @@ class IntakeForm(forms.Form):
             return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "list": "medication-names"}), **common)
         return forms.CharField(max_length=spec.max_length, widget=forms.Textarea(attrs={"rows": 3}), **common)
 
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """(element id, label, message) for the error summary; a choice group links to its first option."""
+        links = []
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                continue
+            field = self[name]
+            grouped = isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+            anchor = f"{field.auto_id}_0" if grouped else field.auto_id
+            links.extend((anchor, field.label, message) for message in errors)
+        return links
+
     def clean_client_code(self):
         code = self.cleaned_data["client_code"].strip()
         if not CLIENT_CODE.match(code) or not any(c.isdigit() for c in code):

@@ -120,5 +120,7 @@ def test_bad_input_in_the_browser_keeps_entries_and_names_the_field(page, live_s
     assert "Substances being considered" in summary.inner_text()
     assert page.get_by_label("Notes").input_value() == "Keep this note."
     assert page.evaluate("document.activeElement.id") == "error-summary"
+    summary.get_by_role("link", name="Substances being considered").click()
+    assert page.evaluate("document.activeElement.id") == "id_substances_0"
     assert serious_violations(page) == []
     shot(page, "intake-errors")

@@ -3,7 +3,15 @@
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    summary.focus();
+    // Each link of the summary takes keyboard focus to its question, not just the scroll position.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (target) { event.preventDefault(); target.focus(); target.scrollIntoView({block: "center"}); }
+    });
+  }
   var list = document.getElementById("id_medications");
   var template = document.getElementById("medication-finder-template");
   if (!list || !template) { return; }
