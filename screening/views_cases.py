@@ -1,0 +1,183 @@
+"""The trainee case library: list, case, quiz, result and progress pages.
+
+Who sees what: any signed-in user with a role (clinician, clinical lead, trainee) may study the synthetic cases; a
+user's quiz attempts and progress are visible to that user only. No client screening appears here.
+"""
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Max
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from screening.cases import (
+    DIFFICULTIES,
+    SCORE_EXPLANATION,
+    SEVERITIES,
+    engine_view,
+    factor_groups,
+    progress,
+    read_answer,
+    score_answer,
+    severity_field,
+)
+from screening.engine import IntakeError, default_ruleset
+from screening.models import Case, QuizAttempt
+from screening.roles import role_of
+
+PAGE_SIZE = 20
+RECENT = 20
+
+
+def _require_library_role(user) -> None:
+    if role_of(user) is None:
+        raise PermissionDenied("The case library is for clinicians, clinical leads and trainees.")
+
+
+def _get_case(user, slug: str) -> Case:
+    _require_library_role(user)
+    return get_object_or_404(Case, slug=slug)
+
+
+def quiz_attempt_create(*, user, case: Case, answer: dict) -> QuizAttempt:
+    """Scores an answer against the case and stores the attempt."""
+    result = score_answer(answer, case.expected) | {"ruleset_version": default_ruleset().version}
+    return QuizAttempt.objects.create(user=user, case=case, answer=answer, result=result, score=result["score"])
+
+
+@require_GET
+def case_list(request):
+    _require_library_role(request.user)
+    ruleset = default_ruleset()
+    substances = [s["code"] for s in ruleset.substances]
+    factors = [f["code"] for f in ruleset.factors]
+    chosen = {"substance": request.GET.get("substance", ""), "factor": request.GET.get("factor", ""),
+              "difficulty": request.GET.get("difficulty", "")}
+    for key, allowed in (("substance", substances), ("factor", factors), ("difficulty", DIFFICULTIES)):
+        if chosen[key] not in allowed:
+            chosen[key] = ""
+    cases = [c for c in Case.objects.all()
+             if (not chosen["substance"] or chosen["substance"] in c.substances)
+             and (not chosen["factor"] or chosen["factor"] in c.expected.get("factors", []))
+             and (not chosen["difficulty"] or c.difficulty == chosen["difficulty"])]
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    mine = {row["case"]: row for row in QuizAttempt.objects.filter(
+        user=request.user, case__in=[c.pk for c in page.object_list]).values("case").annotate(
+        attempts=Count("id"), best=Max("score"))}
+    rows = [(c, mine.get(c.pk)) for c in page.object_list]
+    filters = {k: v for k, v in chosen.items() if v}
+    return render(request, "cases/list.html", {
+        "page": page, "rows": rows, "chosen": chosen, "filtered": bool(filters), "query": urlencode(filters),
+        "total": Case.objects.count(), "substances": ruleset.substances, "factor_groups": factor_groups(ruleset),
+        "difficulties": Case.DIFFICULTIES})
+
+
+def intake_sections(intake: dict) -> list[dict]:
+    """The case's intake in the rule set's sections, each answer as a label and a readable value."""
+    sections = []
+    for section in default_ruleset().sections:
+        rows = []
+        for spec in section["fields"]:
+            if spec.type in ("substances", "medications", "text"):
+                continue
+            value = intake.get(spec.name)
+            shown = "Not assessed" if value is None else spec.describe(value)
+            rows.append({"name": spec.name, "label": f"{spec.label}", "value": shown[:1].upper() + shown[1:],
+                         "assessed": value is not None})
+        if rows:
+            sections.append({"title": section["title"], "rows": rows})
+    return sections
+
+
+@require_GET
+def case_detail(request, slug: str):
+    case = _get_case(request.user, slug)
+    attempts = QuizAttempt.objects.filter(user=request.user, case=case)[:5]
+    return render(request, "cases/detail.html", {
+        "case": case, "sections": intake_sections(case.intake), "medications": case.intake.get("medications"),
+        "paragraphs": case.vignette.split("\n\n"), "attempts": attempts})
+
+
+def _quiz_page(request, case: Case, answer: dict | None = None, errors: dict | None = None):
+    ruleset = default_ruleset()
+    answer = answer or {"factors": [], "severity": {}}
+    errors = errors or {}
+    severities = [(code, next((s["description"] for s in ruleset.severities if s["code"] == code),
+                              "No caution factor for this substance.")) for code in SEVERITIES]
+    substance_rows = [{"code": s, "field": severity_field(s), "chosen": answer["severity"].get(s),
+                       "error": errors.get(severity_field(s))} for s in case.substances]
+    return render(request, "cases/quiz.html", {
+        "case": case, "groups": factor_groups(ruleset), "marked": set(answer["factors"]), "errors": errors,
+        "substance_rows": substance_rows, "severities": severities,
+        "paragraphs": case.vignette.split("\n\n"), "sections": intake_sections(case.intake),
+        "medications": case.intake.get("medications")}, status=400 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def case_quiz(request, slug: str):
+    case = _get_case(request.user, slug)
+    if request.method == "GET":
+        return _quiz_page(request, case)
+    answer, errors = read_answer(dict(request.POST.lists()), case.substances)
+    if errors:
+        return _quiz_page(request, case, answer, errors)
+    attempt = quiz_attempt_create(user=request.user, case=case, answer=answer)
+    return redirect("case_attempt", slug=case.slug, pk=attempt.pk)
+
+
+@require_GET
+def case_attempt(request, slug: str, pk: int):
+    _require_library_role(request.user)
+    attempt = get_object_or_404(QuizAttempt.objects.select_related("case"), pk=pk, case__slug=slug,
+                                user=request.user)
+    case, result = attempt.case, attempt.result
+    try:
+        engine = engine_view(case.intake)
+    except IntakeError:
+        engine = None  # the rule set changed under the case; the page says so
+    flags = engine["assessment"]["flags"] if engine else []
+    order = [f["code"] for _, group in factor_groups() for f in group]
+    shown = set(result["expected_factors"]) | set(attempt.answer["factors"]) | {f["factor"] for f in flags}
+    rows = []
+    for code in sorted(shown, key=lambda c: order.index(c) if c in order else len(order)):
+        outcome = ("hit" if code in result["hits"] else "miss" if code in result["misses"]
+                   else "false_alarm" if code in result["false_alarms"] else "")
+        rows.append({"code": code, "outcome": outcome, "marked": code in attempt.answer["factors"],
+                     "expected": code in result["expected_factors"],
+                     "engine": [f for f in flags if f["factor"] == code]})
+    severity_rows = [{"code": s, **v, "engine": engine["severity"].get(s) if engine else None}
+                     for s, v in result["severity"].items()]
+    agrees = engine is not None and sorted(engine["factors"]) == sorted(result["expected_factors"]) and all(
+        engine["severity"].get(s) == v["expected"] for s, v in result["severity"].items())
+    judged = len(result["hits"]) + len(result["misses"]) + len(result["false_alarms"])
+    right = sum(v["right"] for v in result["severity"].values())
+    return render(request, "cases/result.html", {
+        "attempt": attempt, "case": case, "result": result, "rows": rows, "severity_rows": severity_rows,
+        "flags": flags, "engine_agrees": agrees, "judged": judged, "right": right,
+        "explanation": SCORE_EXPLANATION,
+        "notes": [(code, text) for code, text in case.teaching_notes.items() if code != "general"],
+        "general_note": case.teaching_notes.get("general")})
+
+
+@require_GET
+def case_progress(request):
+    _require_library_role(request.user)
+    attempts = list(QuizAttempt.objects.filter(user=request.user).select_related("case"))
+    order = {f["code"]: i for i, f in enumerate(f for _, group in factor_groups() for f in group)}
+    rows = sorted(progress(a.result for a in attempts), key=lambda r: order.get(r["factor"], len(order)))
+    substances = {}
+    for attempt in attempts:
+        for code, verdict in attempt.result["severity"].items():
+            row = substances.setdefault(code, {"code": code, "judged": 0, "right": 0})
+            row["judged"] += 1
+            row["right"] += verdict["right"]
+    newest = attempts[:5]
+    before = attempts[5:10]
+    return render(request, "cases/progress.html", {
+        "attempts": attempts[:RECENT], "count": len(attempts), "rows": rows,
+        "cases_tried": len({a.case_id for a in attempts}),
+        "mean": sum(a.score for a in attempts) / len(attempts) if attempts else None,
+        "recent_mean": sum(a.score for a in newest) / len(newest) if newest else None,
+        "before_mean": sum(a.score for a in before) / len(before) if before else None,
+        "substance_rows": [substances[s["code"]] for s in default_ruleset().substances if s["code"] in substances]})
