@@ -4,7 +4,9 @@ import re
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
+from django.conf import settings
 
 from screening.engine import default_ruleset
 
@@ -45,6 +47,26 @@ MEDICATION_REVIEW = [("reviewed", "Reviewed: the list below is complete (empty m
 
 def _yes_no(value) -> str:
     return NOT_ASSESSED if value is None else ("yes" if value else "no")
+
+
+class _IntakeHelper(FormHelper):
+    """Renders the empty new-screening form's layout once per rule set and reuses that HTML.
+
+    An unbound form without initial values renders the same HTML for every request (no request or user data is in
+    the layout; the CSRF token is outside it), and that render was most of the intake page's time (bench/README.md).
+    Bound forms (errors to show) and edit forms (initial values) render as usual; so does everything in DEBUG, so
+    that template edits show at once.
+    """
+
+    _rendered: dict = {}  # (id of the rule set, version, template pack) -> (the rule set, kept alive; the HTML)
+
+    def render_layout(self, form, context, template_pack=TEMPLATE_PACK):
+        if form.is_bound or form.initial or form.prefix or settings.DEBUG:
+            return super().render_layout(form, context, template_pack=template_pack)
+        key = (id(form.ruleset), form.ruleset.version, template_pack)
+        if key not in self._rendered:
+            self._rendered[key] = (form.ruleset, super().render_layout(form, context, template_pack=template_pack))
+        return self._rendered[key][1]
 
 
 class IntakeForm(forms.Form):
@@ -89,7 +111,7 @@ class IntakeForm(forms.Form):
             HTML('<p class="form-text">Tick what is already in place. Anything unticked is listed as something to '
                  'discuss; it is not a caution factor.</p>'),
             *[name for name, _ in CONTAINER_ITEMS], css_class="intake-section"))
-        self.helper = FormHelper()
+        self.helper = _IntakeHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(*layout, Div(Submit("save", "Save and see the assessment"), css_class="mb-5"))
@@ -215,7 +237,7 @@ def container_to_discuss(answers: dict) -> list[str]:
 
 
 class AcknowledgeForm(forms.Form):
-    rule = forms.CharField(max_length=80, widget=forms.HiddenInput)
+    rule = forms.CharField(max_length=80, widget=forms.HiddenInput, strip=False)  # the flag's exact id
     reason = forms.CharField(
         label="Reason", max_length=500, strip=True,
         help_text="A short note: what was discussed or what plan answers this flag (up to 500 characters).",

@@ -56,7 +56,7 @@ def _get_revision(screening: Screening, number: int | None) -> Revision:
 def screening_list(request):
     screenings = (_readable(request.user).select_related("owner").annotate(revision_count=Count("revisions"))
                   .order_by("-updated_at", "-id"))
-    query = request.GET.get("q", "").strip()[:32]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:32]  # PostgreSQL text holds no NUL
     if query:
         screenings = screenings.filter(client_code__icontains=query)
     page = Paginator(screenings, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -83,7 +83,7 @@ def _intake_page(request, form, *, screening=None):
 def screening_new(request):
     if not is_clinician(request.user):
         raise PermissionDenied("Only clinicians create screenings.")
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST if request.method == "POST" else None)  # an empty POST is refused, not ignored
     if request.method == "POST" and form.is_valid():
         screening = screening_create(owner=request.user, client_code=form.cleaned_data["client_code"],
                                      intake=form.intake(), answers=form.answers())
@@ -179,7 +179,7 @@ def audit_log(request):
     if not is_lead(request.user):
         raise PermissionDenied("The audit trail is for clinical leads.")
     events = AuditEvent.objects.select_related("user", "screening")
-    user = request.GET.get("user", "").strip()[:150]
+    user = request.GET.get("user", "").replace("\x00", "").strip()[:150]  # PostgreSQL text holds no NUL
     action = request.GET.get("action", "")
     if user:
         events = events.filter(user__username=user)

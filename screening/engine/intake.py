@@ -45,6 +45,14 @@ def _type_name(value) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
+def _require_unicode(field: str, text: str) -> None:
+    """Text must be storable and printable: a lone surrogate (from a JSON \\ud800 escape) is not."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise IntakeError(field, "contains a character that is not valid Unicode") from None
+
+
 def _quick_test(spec: Field):
     """A cheap test that accepts a value exactly when the full check would return it unchanged."""
     if spec.type == "bool":
@@ -72,8 +80,9 @@ class IntakeSchema:
         if type(raw) is not dict:
             raise IntakeError("intake", f"expected a JSON object, got {_type_name(raw)}")
         if not raw.keys() <= self.fields.keys():
-            key = next(k for k in raw if k not in self.fields)
-            raise IntakeError(str(key)[:60], "is not an intake field of the screening contract")
+            key = str(next(k for k in raw if k not in self.fields))
+            shown = key if key.isprintable() else repr(key)
+            raise IntakeError(shown[:60], "is not an intake field of the screening contract")
         clean = {}
         for name, spec, check, quick in self._checks:
             value = raw.get(name)
@@ -127,6 +136,7 @@ class IntakeSchema:
             if not isinstance(item, str):
                 raise IntakeError(spec.name, f"expected each medication as text, got {_type_name(item)}")
             item = " ".join(item.split())
+            _require_unicode(spec.name, item)
             if len(item) > MAX_MEDICATION_NAME:
                 raise IntakeError(spec.name, f"a name is longer than {MAX_MEDICATION_NAME} characters")
             if item and item not in names:
@@ -138,4 +148,5 @@ class IntakeSchema:
             raise IntakeError(spec.name, f"expected text, got {_type_name(value)}")
         if len(value) > spec.max_length:
             raise IntakeError(spec.name, f"is {len(value)} characters long; at most {spec.max_length} are accepted")
+        _require_unicode(spec.name, value)
         return value

@@ -26,6 +26,8 @@ class Command(BaseCommand):
                                returncode=2) from None
         except RecursionError:
             raise CommandError("input is not valid JSON: nested too deeply", returncode=2) from None
+        except ValueError:  # Python's guard against numbers of thousands of digits
+            raise CommandError("input is not valid JSON: a number has too many digits", returncode=2) from None
         try:
             assessment = assess(intake)
         except IntakeError as exc:
