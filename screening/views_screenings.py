@@ -4,6 +4,7 @@ Who sees what: a clinician reads and edits only their own screenings (another's 
 all and edits none; a trainee, or a user with no role, sees no screening at all (403).
 """
 import json
+from functools import lru_cache
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -71,12 +72,18 @@ def screening_list(request):
                   {"page": page, "rows": rows, "query": query, "is_lead": is_lead(request.user)})
 
 
+@lru_cache(maxsize=4)
+def _medication_names(ruleset) -> list[str]:
+    """Every name the catalogue knows, for the form's suggestions; the template caches the rendered list too."""
+    return sorted({n for m in ruleset.catalogue.medications for n in (m.generic, *m.names)}, key=str.lower)
+
+
 def _intake_page(request, form, *, screening=None):
     status = 400 if form.is_bound and form.errors else 200
-    names = sorted({n for m in default_ruleset().catalogue.medications for n in (m.generic, *m.names)},
-                   key=str.lower)
+    ruleset = default_ruleset()
     return render(request, "screening/intake_form.html",
-                  {"form": form, "screening": screening, "medication_names": names}, status=status)
+                  {"form": form, "screening": screening, "ruleset_version": ruleset.version,
+                   "medication_names": _medication_names(ruleset)}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
