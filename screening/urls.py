@@ -1,12 +1,13 @@
 from django.urls import path
 
-from screening import views, views_cases, views_screenings
+from screening import views, views_cases, views_pdf, views_screenings
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("rules/", views.ruleset_page, name="ruleset"),
     path("intake/blank/", views.intake_blank, name="intake_blank"),
+    path("intake/blank.pdf", views_pdf.intake_blank_pdf, name="intake_blank_pdf"),
     path("screenings/", views_screenings.screening_list, name="screening_list"),
     path("screenings/new/", views_screenings.screening_new, name="screening_new"),
     path("screenings/<int:pk>/", views_screenings.screening_detail, name="screening_detail"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("screenings/<int:pk>/r/<int:number>/", views_screenings.screening_detail, name="revision_detail"),
     path("screenings/<int:pk>/r/<int:number>/acknowledge/", views_screenings.acknowledge, name="acknowledge"),
     path("screenings/<int:pk>/r/<int:number>/export/", views_screenings.revision_export, name="revision_export"),
+    path("screenings/<int:pk>/r/<int:number>/pdf/", views_pdf.revision_pdf, name="revision_pdf"),
     path("audit/", views_screenings.audit_log, name="audit_log"),
     path("cases/", views_cases.case_list, name="case_list"),
     path("cases/progress/", views_cases.case_progress, name="case_progress"),

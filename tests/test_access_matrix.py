@@ -1,0 +1,125 @@
+"""Every URL of the project, for every persona: anonymous, trainee, clinician (owner), clinician2, lead.
+
+A URL pattern with no entry in MATRIX fails the test, so a new page cannot ship without its access rules.
+Expectations: a status code, or LOGIN (a redirect to the sign-in page).
+"""
+import pytest
+from django.contrib.auth.models import User
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from screening.models import Case
+from screening.services import screening_create
+from screening.views_cases import quiz_attempt_create
+from tests.conftest import healthy_intake, make_user
+
+LOGIN = "login"
+PERSONAS = ("anonymous", "trainee", "clinician", "clinician2", "lead")
+SCREENING = {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 404, "lead": 200}
+SCREENING_EDIT = {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 404, "lead": 403}
+EVERY_ROLE = {"anonymous": LOGIN, "trainee": 200, "clinician": 200, "clinician2": 200, "lead": 200}
+PUBLIC = dict.fromkeys(PERSONAS, 200)
+
+# name: (method, arguments, expected per persona). Arguments name objects made in `world`.
+MATRIX = {
+    "login": ("get", (), {"anonymous": 200, "trainee": 302, "clinician": 302, "clinician2": 302, "lead": 302}),
+    "logout": ("post", (), dict.fromkeys(PERSONAS, 302)),
+    "about": ("get", (), PUBLIC),
+    "home": ("get", (), EVERY_ROLE),
+    "ruleset": ("get", (), EVERY_ROLE),
+    "intake_blank": ("get", (), EVERY_ROLE),
+    "intake_blank_pdf": ("get", (), EVERY_ROLE),
+    "screening_list": ("get", (), {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 200,
+                                   "lead": 200}),
+    "screening_new": ("get", (), {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 200,
+                                  "lead": 403}),
+    "screening_detail": ("get", ("screening",), SCREENING),
+    "revision_detail": ("get", ("screening", 1), SCREENING),
+    "revision_export": ("get", ("screening", 1), SCREENING),
+    "revision_pdf": ("get", ("screening", 1), SCREENING),
+    "screening_edit": ("get", ("screening",), SCREENING_EDIT),
+    "acknowledge": ("post", ("screening", 1), {**SCREENING_EDIT, "clinician": 302}),
+    "audit_log": ("get", (), {"anonymous": LOGIN, "trainee": 403, "clinician": 403, "clinician2": 403,
+                              "lead": 200}),
+    "case_list": ("get", (), EVERY_ROLE),
+    "case_detail": ("get", ("case",), EVERY_ROLE),
+    "case_quiz": ("get", ("case",), EVERY_ROLE),
+    "case_progress": ("get", (), EVERY_ROLE),
+    # An attempt is private to the user who made it (the trainee's, in `world`).
+    "case_attempt": ("get", ("case", "attempt"), {"anonymous": LOGIN, "trainee": 200, "clinician": 404,
+                                                 "clinician2": 404, "lead": 404}),
+}
+
+
+def project_url_names() -> list[str]:
+    """Every named URL pattern outside the admin, walked from the root resolver."""
+    names = []
+
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                walk(p.url_patterns, p.namespace)
+            elif isinstance(p, URLPattern):
+                assert p.name, f"URL pattern {p.pattern} has no name, so it cannot be in the access matrix"
+                names.append(f"{namespace}:{p.name}" if namespace else p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_pattern_has_an_entry():
+    missing = sorted(set(project_url_names()) - set(MATRIX))
+    assert not missing, f"add these URLs to the access matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(project_url_names()))
+    assert not stale, f"the matrix names URLs that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(db):
+    users = {name: make_user(name, role) for name, role in (
+        ("trainee", "Trainee"), ("clinician", "Clinician"), ("clinician2", "Clinician"), ("lead", "Clinical lead"))}
+    screening = screening_create(owner=users["clinician"], client_code="MX-1",
+                                 intake=healthy_intake(medications=["Nardil"]), answers={})
+    case = Case.objects.create(slug="matrix-case", title="Matrix case", difficulty="introductory",
+                               substances=["mdma"], vignette="A vignette.", intake={"substances": ["mdma"]},
+                               objectives=["An objective."], teaching_notes={}, expected={"factors": [],
+                                                                                         "severity": {"mdma": "none"}})
+    attempt = quiz_attempt_create(user=users["trainee"], case=case,
+                                  answer={"factors": [], "severity": {"mdma": "none"}})
+    return {"users": users, "screening": screening.pk, "case": case.slug, "attempt": attempt.pk,
+            "rule": screening.latest().assessment["flags"][0]["rule"]}
+
+
+def _data(name, world):
+    if name == "acknowledge":
+        return {"rule": world["rule"], "reason": "Discussed."}
+    return {}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_persona_gets_what_it_should(client, world, name, persona):
+    method, arguments, expected = MATRIX[name]
+    args = [world[a] if isinstance(a, str) else a for a in arguments]
+    if persona != "anonymous":
+        client.force_login(world["users"][persona])
+    url = reverse(name, args=args)
+    response = getattr(client, method)(url, _data(name, world))
+    want = expected[persona]
+    if want == LOGIN:
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), response
+    else:
+        assert response.status_code == want, (url, persona, response.status_code)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_admin_turns_away_everyone_but_staff(client, world, persona):
+    if persona != "anonymous":
+        client.force_login(world["users"][persona])
+    for url in ("/admin/", "/admin/screening/screening/", "/admin/screening/auditevent/", "/admin/auth/user/"):
+        response = client.get(url)
+        # Signed-in non-staff meet the admin's sign-in; anonymous visitors that or the site's own.
+        logins = ("/admin/login/", reverse("login")) if persona == "anonymous" else ("/admin/login/",)
+        assert response.status_code == 302 and response.url.startswith(logins), (url, persona)
+    assert User.objects.filter(is_staff=True).count() == 0
