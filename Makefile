@@ -9,7 +9,7 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 TEST_PACKAGES := $(RUN_PACKAGES) chromium
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-key-for-make-run DJANGO_HTTPS=0
 
-.PHONY: run test test-postgres lint install install-test system-run system-test clean
+.PHONY: run test test-postgres bench lint install install-test system-run system-test clean
 
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
@@ -25,6 +25,12 @@ test: install-test lint
 test-postgres: install-test
 	@$(call apt_missing,postgresql)
 	bash bench/with_postgres.sh $(PY) -m pytest
+
+# Benchmarks, each beside its floor measured in the same run (bench/README.md): under 10 minutes, never in `make test`.
+bench: BENCH_STARTED := $(shell date +%s)
+bench: install
+	@$(call apt_missing,wrk)
+	$(PY) bench/run.py --started $(BENCH_STARTED)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
