@@ -55,3 +55,10 @@ def class_names(codes: list[str]) -> str:
     """Medication class codes as words: ['ssri', 'serotonergic'] -> 'SSRI, Serotonergic'."""
     names = default_ruleset().catalogue.class_names
     return ", ".join(names.get(c, c) for c in codes)
+
+
+@register.filter
+def halves(items: list) -> list[list]:
+    """A list cut in two, the first half the longer, for two columns read top to bottom."""
+    middle = (len(items) + 1) // 2
+    return [items[:middle], items[middle:]]
