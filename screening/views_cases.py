@@ -3,7 +3,6 @@
 Who sees what: any signed-in user with a role (clinician, clinical lead, trainee) may study the synthetic cases; a
 user's quiz attempts and progress are visible to that user only. No client screening appears here.
 """
-from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -66,9 +65,8 @@ def case_list(request):
         user=request.user, case__in=[c.pk for c in page.object_list]).values("case").annotate(
         attempts=Count("id"), best=Max("score"))}
     rows = [(c, mine.get(c.pk)) for c in page.object_list]
-    filters = {k: v for k, v in chosen.items() if v}
     return render(request, "cases/list.html", {
-        "page": page, "rows": rows, "chosen": chosen, "filtered": bool(filters), "query": urlencode(filters),
+        "page": page, "rows": rows, "chosen": chosen, "filtered": any(chosen.values()),
         "total": Case.objects.count(), "substances": ruleset.substances, "factor_groups": factor_groups(ruleset),
         "difficulties": Case.DIFFICULTIES})
 

@@ -213,6 +213,8 @@ class TestMyScreenings:
         assert "Page 1 of 2" in first
         second = client.get(reverse("screening_list"), {"page": "2"}).content.decode()
         assert "Page 2 of 2" in second
+        searched = client.get(reverse("screening_list"), {"q": "AB-"}).content.decode()
+        assert "Page 1 of 2" in searched and 'href="?q=AB-&amp;page=2"' in searched  # the next page keeps the search
         assert client.get(reverse("screening_list"), {"page": "banana"}).status_code == 200
         nothing = client.get(reverse("screening_list"), {"q": "nomatch"}).content.decode()
         assert "No screening has a client code" in nothing
