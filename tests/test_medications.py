@@ -57,3 +57,10 @@ def test_a_brand_name_is_shown_with_its_generic_in_the_evidence():
     flag = next(f for f in assess({"substances": ["mdma"], "medications": ["NARDIL 15mg"]})["flags"]
                 if f["factor"] == "maoi")
     assert "phenelzine" in flag["evidence"][0] and "NARDIL" in flag["evidence"][0]
+
+
+def test_a_known_medicine_of_no_interaction_class_is_recognised_and_raises_nothing():
+    assessment = assess({"substances": ["mdma", "ketamine"], "medications": ["Tylenol", "metformin 500 mg"]})
+    assert [m["generic"] for m in assessment["medications"]["recognised"]] == ["paracetamol", "metformin"]
+    assert assessment["medications"]["unrecognised"] == []
+    assert assessment["flags"] == []

@@ -190,8 +190,8 @@ def _load_catalogue(directory: Path) -> Catalogue:
         label = f"medication `{raw.get('generic', '?')}`" if isinstance(raw, dict) else "medication"
         _shape(raw, {"generic": str, "names": Texts, "classes": Texts}, file, label)
         unknown = [c for c in raw["classes"] if c not in class_names]
-        if unknown or not raw["classes"]:
-            raise RulesetError(file, f"classes must be defined codes, got {unknown or 'none'}", label)
+        if unknown:
+            raise RulesetError(file, f"classes must be defined codes, got {unknown}", label)
         meds.append(Medication(raw["generic"], tuple(raw["names"]), tuple(raw["classes"])))
     catalogue = Catalogue(meds, class_names)
     clashes = catalogue.index_collisions()

@@ -33,7 +33,8 @@ def text_report(assessment: dict, ruleset: Ruleset) -> str:
     meds = assessment["medications"]
     if meds["recognised"]:
         lines.append("Medications recognised: " + "; ".join(
-            f"{m['input']} ({m['generic']}: {', '.join(m['classes'])})" for m in meds["recognised"]))
+            f"{m['input']} ({m['generic']}: {', '.join(m['classes']) or 'no interaction class'})"
+            for m in meds["recognised"]))
     if meds["unrecognised"]:
         lines.append("Medications not recognised (check by hand): " + ", ".join(meds["unrecognised"]))
     if assessment["not_assessed"]:

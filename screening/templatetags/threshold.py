@@ -54,7 +54,7 @@ def get_item(mapping: dict, key):
 def class_names(codes: list[str]) -> str:
     """Medication class codes as words: ['ssri', 'serotonergic'] -> 'SSRI, Serotonergic'."""
     names = default_ruleset().catalogue.class_names
-    return ", ".join(names.get(c, c) for c in codes)
+    return ", ".join(names.get(c, c) for c in codes) or "no interaction class the rules use"
 
 
 @register.filter
