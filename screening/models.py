@@ -45,6 +45,13 @@ class Revision(models.Model):
     def __str__(self):
         return f"{self.screening.client_code} revision {self.number}"
 
+    def matrix(self) -> list[tuple[str, list[str]]]:
+        """(factor, severity per substance considered, or "none") for each factor the stored flags raise."""
+        flags = self.assessment["flags"]
+        return [(factor, [next((f["severity"] for f in flags if f["factor"] == factor and s in f["substances"]),
+                               "none") for s in self.assessment["substances"]])
+                for factor in dict.fromkeys(f["factor"] for f in flags)]
+
     def flags_by_severity(self) -> list[tuple[str, list[dict]]]:
         """The stored flags grouped under their severity, highest first, empty groups left out."""
         groups = []

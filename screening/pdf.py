@@ -131,10 +131,6 @@ def summary_context(revision: Revision, *, printed_by=None) -> dict:
                  for f in flags if f["severity"] == severity]
         if items:
             groups.append((severity, items))
-    factors = list(dict.fromkeys(f["factor"] for f in flags))
-    matrix = [(factor, [next((f["severity"] for f in flags if f["factor"] == factor and s in f["substances"]), "none")
-                        for s in assessment["substances"]])
-              for factor in factors]
     class_names = default_ruleset().catalogue.class_names  # labels only; which classes matched is stored
     medications = [{"input": m["input"], "generic": m["generic"],
                     "classes": [class_names.get(c, c) for c in m["classes"]]}
@@ -145,7 +141,7 @@ def summary_context(revision: Revision, *, printed_by=None) -> dict:
         "revision": revision,
         "a": assessment,
         "groups": groups,
-        "matrix": matrix,
+        "matrix": revision.matrix(),
         "medications": medications,
         "references": references,
         "severities": sorted(default_ruleset().severities, key=lambda s: SEVERITY_RANK.get(s["code"], 0), reverse=True),

@@ -119,22 +119,13 @@ def screening_edit(request, pk: int):
 def _assessment_page(request, screening: Screening, revision: Revision, ack_form=None, status=200):
     audit(request.user, "viewed", screening, revision.number)
     ruleset = default_ruleset()
-    flagged_factors = list(dict.fromkeys(f["factor"] for f in revision.assessment["flags"]))
-    matrix = []
-    for factor in flagged_factors:
-        cells = []
-        for substance in revision.assessment["substances"]:
-            severities = [f["severity"] for f in revision.assessment["flags"]
-                          if f["factor"] == factor and substance in f["substances"]]
-            cells.append(severities[0] if severities else "none")
-        matrix.append((factor, cells))
     return render(request, "screening/assessment.html", {
         "screening": screening,
         "revision": revision,
         "revisions": screening.revisions.select_related("created_by").only(
             "number", "created_at", "ruleset_version", "created_by__username"),
         "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},
-        "matrix": matrix,
+        "matrix": revision.matrix(),
         "container_to_discuss": container_to_discuss(revision.answers),
         "can_edit": screening.owner_id == request.user.pk and is_clinician(request.user),
         "current_version": ruleset.version,
