@@ -131,10 +131,6 @@ def summary_context(revision: Revision, *, printed_by=None) -> dict:
                  for f in flags if f["severity"] == severity]
         if items:
             groups.append((severity, items))
-    class_names = default_ruleset().catalogue.class_names  # labels only; which classes matched is stored
-    medications = [{"input": m["input"], "generic": m["generic"],
-                    "classes": [class_names.get(c, c) for c in m["classes"]]}
-                   for m in assessment["medications"]["recognised"]]
     screening = revision.screening
     return {
         "screening": screening,
@@ -142,7 +138,6 @@ def summary_context(revision: Revision, *, printed_by=None) -> dict:
         "a": assessment,
         "groups": groups,
         "matrix": revision.matrix(),
-        "medications": medications,
         "references": references,
         "severities": sorted(default_ruleset().severities, key=lambda s: SEVERITY_RANK.get(s["code"], 0), reverse=True),
         "container_to_discuss": container_to_discuss(revision.answers),
