@@ -26,18 +26,6 @@ SCORE_EXPLANATION = (
     "Severity part: substances given the right highest severity ÷ substances in the case. "
     "Score: the mean of the two parts.")
 
-# How the quiz groups the rule set's factors; a factor added to the rule set later lands in "Other".
-FACTOR_GROUPS = [
-    ("Psychiatric history and current state",
-     ["psychosis_history", "psychosis_family_history", "bipolar", "bipolar_family_history", "personality_disorder",
-      "dissociative_disorder", "eating_disorder", "substance_use", "suicide_risk", "acute_crisis"]),
-    ("Physical health, pregnancy and age",
-     ["age", "pregnancy", "hypertension", "heart_disease", "arrhythmia_qt", "cerebrovascular", "hepatic_impairment",
-      "seizure_risk", "hyperthyroidism", "raised_pressure"]),
-    ("Medications",
-     ["serotonergic_medication", "maoi", "lithium", "cyp2d6_inhibitor", "stimulant_medication", "sedative_medication",
-      "qt_prolonging_medication", "unrecognised_medication"]),
-]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -199,17 +187,9 @@ def engine_view(intake: dict, ruleset: Ruleset | None = None) -> dict:
 
 
 def factor_groups(ruleset: Ruleset | None = None) -> list[tuple[str, list[dict]]]:
-    """The rule set's factors in the quiz's groups, each factor as its rule-set entry."""
+    """The rule set's factors under the groups its data names, each factor as its rule-set entry."""
     ruleset = ruleset or default_ruleset()
-    by_code = {f["code"]: f for f in ruleset.factors}
-    groups, placed = [], set()
-    for title, codes in FACTOR_GROUPS:
-        members = [by_code[c] for c in codes if c in by_code]
-        placed.update(c["code"] for c in members)
-        groups.append((title, members))
-    rest = [f for f in ruleset.factors if f["code"] not in placed]
-    if rest:
-        groups.append(("Other", rest))
+    groups = [(g["name"], [f for f in ruleset.factors if f["group"] == g["code"]]) for g in ruleset.factor_groups]
     return [(title, members) for title, members in groups if members]
 
 

@@ -46,6 +46,7 @@ class Ruleset:
     version: str
     changelog: list[dict]
     substances: list[dict]
+    factor_groups: list[dict]
     factors: list[dict]
     severities: list[dict]
     evidence_grades: list[dict]
@@ -68,6 +69,7 @@ class Ruleset:
             "changelog": self.changelog,
             "substances": [{"code": s["code"], "name": s["name"], "description": s["description"]}
                            for s in self.substances],
+            "factor_groups": self.factor_groups,
             "factors": self.factors,
             "severities": self.severities,
             "evidence_grades": self.evidence_grades,
@@ -131,7 +133,8 @@ def _coded(items, file: str, what: str, extra: dict[str, type]) -> list[dict]:
 def _load_header(directory: Path) -> dict:
     file = "ruleset.yaml"
     data = _shape(_read(directory / file), {"version": str, "changelog": list, "substances": list,
-                                             "severities": list, "evidence_grades": list, "factors": list},
+                                             "severities": list, "evidence_grades": list, "factor_groups": list,
+                                             "factors": list},
                   file, None)
     changelog = []
     for i, entry in enumerate(data["changelog"]):
@@ -139,13 +142,21 @@ def _load_header(directory: Path) -> dict:
         changelog.append({"version": entry["version"], "date": str(entry["date"]), "changes": entry["changes"]})
     if not changelog or changelog[0]["version"] != data["version"]:
         raise RulesetError(file, "the first changelog entry must describe the current version")
+    groups = _coded(data["factor_groups"], file, "factor_groups", {"name": str})
+    factors = _coded(data["factors"], file, "factors", {"group": str, "name": str, "description": str})
+    group_codes = {g["code"] for g in groups}
+    for factor in factors:
+        if factor["group"] not in group_codes:
+            raise RulesetError(file, f"unknown group `{factor['group']}`; the groups are listed under `factor_groups`",
+                               f"factors `{factor['code']}`")
     return {
         "version": data["version"],
         "changelog": changelog,
         "substances": _coded(data["substances"], file, "substances", {"name": str, "description": str}),
         "severities": _coded(data["severities"], file, "severities", {"name": str, "description": str}),
         "evidence_grades": _coded(data["evidence_grades"], file, "evidence_grades", {"name": str}),
-        "factors": _coded(data["factors"], file, "factors", {"name": str, "description": str}),
+        "factor_groups": groups,
+        "factors": factors,
     }
 
 
@@ -283,6 +294,6 @@ def load_ruleset(directory: Path | str = KNOWLEDGE_DIR) -> Ruleset:
     sources = _load_sources(directory)
     rules = _load_rules(directory, header, intake.fields, catalogue, sources)
     return Ruleset(version=header["version"], changelog=header["changelog"], substances=header["substances"],
-                   factors=header["factors"], severities=header["severities"],
+                   factor_groups=header["factor_groups"], factors=header["factors"], severities=header["severities"],
                    evidence_grades=header["evidence_grades"], sections=sections, intake=intake, rules=rules,
                    catalogue=catalogue, sources=sources)
