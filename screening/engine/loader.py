@@ -12,6 +12,8 @@ from screening.engine.medications import Catalogue, Medication
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
 TITLE_LIMIT = 140
+# What a drug label says, for a rule graded `label`: only a contraindication may make the rule critical.
+LABEL_STATEMENTS = ("contraindication", "warning")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -33,12 +35,19 @@ class Rule:
     sources: tuple[str, ...]
     file: str
     check: Check
+    severity_note: str | None = None
+    label_statement: str | None = None
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "factor": self.factor, "substances": list(self.substances),
-                "severity": self.severity, "title": self.title, "rationale": self.rationale,
-                "discuss": list(self.discuss), "sources": list(self.sources),
-                "evidence_grade": self.evidence_grade, "when": self.when}
+        out = {"id": self.id, "factor": self.factor, "substances": list(self.substances),
+               "severity": self.severity, "title": self.title, "rationale": self.rationale,
+               "discuss": list(self.discuss), "sources": list(self.sources),
+               "evidence_grade": self.evidence_grade, "when": self.when}
+        if self.severity_note:
+            out["severity_note"] = self.severity_note
+        if self.label_statement:
+            out["label_statement"] = self.label_statement
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +70,21 @@ class Ruleset:
 
     def factor_name(self, code: str) -> str:
         return next(f["name"] for f in self.factors if f["code"] == code)
+
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Every name shown beside an intake or an assessment, by kind and code: what a revision stores so that it
+        reads the same under a later rule set (substances, severities, factors, evidence grades, medication classes,
+        factor groups, question wording by intake field and the wording of each choice by field and value)."""
+        return {
+            "substances": {s["code"]: s["name"] for s in self.substances},
+            "severities": {s["code"]: s["name"] for s in self.severities},
+            "factors": {f["code"]: f["name"] for f in self.factors},
+            "factor_groups": {g["code"]: g["name"] for g in self.factor_groups},
+            "evidence_grades": {g["code"]: g["name"] for g in self.evidence_grades},
+            "classes": dict(self.catalogue.class_names),
+            "questions": {name: field.label for name, field in self.intake.fields.items()},
+            "choices": {name: dict(field.choices) for name, field in self.intake.fields.items() if field.choices},
+        }
 
     def to_json(self) -> dict:
         """The whole rule set, as `manage.py ruleset --format json` prints it."""
@@ -249,7 +273,8 @@ def _load_rules(directory: Path, header: dict, fields: dict[str, Field], catalog
             raise RulesetError(file, "expected a non-empty list of rules")
         for raw in data:
             label = f"rule `{raw.get('id', '?')}`" if isinstance(raw, dict) else "rule"
-            _shape(raw, keys, file, label)
+            _shape(raw, {**keys, "severity_note": str, "label_statement": str}, file, label,
+                   optional=("severity_note", "label_statement"))
 
             def fail(message, label=label, file=file):
                 raise RulesetError(file, message, label)
@@ -264,6 +289,8 @@ def _load_rules(directory: Path, header: dict, fields: dict[str, Field], catalog
                 fail(f"severity must be one of {list(SEVERITY_RANK)}")
             if raw["evidence_grade"] not in grades:
                 fail(f"evidence_grade must be one of {sorted(grades)}")
+            if raw.get("label_statement") not in (None, *LABEL_STATEMENTS):
+                fail(f"label_statement must be one of {list(LABEL_STATEMENTS)}")
             if len(raw["title"]) >= TITLE_LIMIT:
                 fail(f"title is {len(raw['title'])} characters; keep it under {TITLE_LIMIT}")
             if not raw["discuss"]:
@@ -280,7 +307,9 @@ def _load_rules(directory: Path, header: dict, fields: dict[str, Field], catalog
                 id=raw["id"], factor=raw["factor"], substances=ordered, severity=raw["severity"],
                 evidence_grade=raw["evidence_grade"], title=raw["title"].strip(), when=raw["when"],
                 rationale=" ".join(raw["rationale"].split()), discuss=tuple(raw["discuss"]),
-                sources=tuple(raw["sources"]), file=file, check=check)
+                sources=tuple(raw["sources"]), file=file, check=check,
+                severity_note=" ".join(raw["severity_note"].split()) if "severity_note" in raw else None,
+                label_statement=raw.get("label_statement"))
     return list(rules.values())
 
 
