@@ -1,12 +1,6 @@
 """Threshold settings: everything that differs between machines comes from environment variables.
 
-DJANGO_SECRET_KEY   required; outside debug mode a real secret (checked at start)
-DJANGO_DEBUG        default off
-DJANGO_ALLOWED_HOSTS  comma-separated; default localhost names
-DATABASE_URL        PostgreSQL when set (postgres://user:pass@host:port/name); SQLite db.sqlite3 otherwise
-DJANGO_SQLITE_PATH  where the SQLite database file lives when DATABASE_URL is unset; default db.sqlite3 beside manage.py
-DJANGO_HTTPS        secure cookies, HSTS and the SSL redirect; default on outside debug mode
-DJANGO_SESSION_MINUTES  inactivity before a session expires; default 30
+The README's Configuration table lists every variable read here, with its default; a test keeps the two in step.
 """
 import os
 from datetime import timedelta
