@@ -95,7 +95,8 @@ def page_cases(list_screenings: int = 500) -> tuple[list, dict]:
     setup_database()
     from django.test import Client
 
-    from screening.models import Case, Screening
+    from library.models import Case
+    from screening.models import Screening
     from screening.roles import CLINICIAN, TRAINEE
     from tests.test_screenings import form_data
 

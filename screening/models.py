@@ -1,4 +1,4 @@
-"""What Threshold stores: screenings and their revisions, acknowledgements, the case library, quiz attempts, audit."""
+"""What the clinician workflow stores: screenings and their revisions, acknowledgements, audit."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -77,46 +77,6 @@ class Acknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.rule_id} acknowledged on {self.revision}"
-
-
-class Case(models.Model):
-    """A synthetic teaching case from fixtures/cases/, loaded by `manage.py load_cases`."""
-
-    DIFFICULTIES = [("introductory", "Introductory"), ("intermediate", "Intermediate"), ("advanced", "Advanced")]
-
-    slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=200)
-    difficulty = models.CharField(max_length=20, choices=DIFFICULTIES)
-    substances = models.JSONField()
-    vignette = models.TextField()
-    intake = models.JSONField()
-    objectives = models.JSONField()
-    teaching_notes = models.JSONField()
-    expected = models.JSONField()
-    order = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "slug"]
-
-    def __str__(self):
-        return self.title
-
-
-class QuizAttempt(models.Model):
-    """A trainee's answer to a case and how it compared with the engine."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attempts")
-    answer = models.JSONField()
-    result = models.JSONField()
-    score = models.FloatField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return f"{self.user} on {self.case}: {self.score:.0%}"
 
 
 AUDIT_ACTIONS = ("created", "viewed", "revised", "printed", "acknowledged", "exported")

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from screening.models import Case
+from library.models import Case
+from library.views import quiz_attempt_create
 from screening.services import screening_create
-from screening.views_cases import quiz_attempt_create
 from tests.conftest import healthy_intake, make_user
 
 LOGIN = "login"

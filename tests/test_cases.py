@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from screening.cases import (
+from library.cases import (
     CASES_DIR,
     CaseError,
     engine_view,
@@ -22,8 +22,8 @@ from screening.cases import (
     read_answer,
     score_answer,
 )
+from library.models import Case, QuizAttempt
 from screening.engine import default_ruleset
-from screening.models import Case, QuizAttempt
 from tests.conftest import PASSWORD, client_for, make_user
 
 LIBRARY = load_library()

@@ -324,7 +324,7 @@ def quiz_case(db):
     """The first case of the library, when the quiz has been built (it is being built now); else a skip."""
     try:
         reverse("case_quiz", kwargs={"slug": "x"})
-        from screening.models import Case
+        from library.models import Case
 
         call_command("load_cases", verbosity=0)
         return Case.objects.order_by("pk").first() or pytest.skip("the case library is empty")
@@ -344,8 +344,8 @@ def quiz_case(db):
 @example(factors=None, severities=["x" * 100_000] * 6, extra={})
 def test_random_quiz_answers(client, trainee, quiz_case, factors, severities, extra):
     """Valid only with known factors, each once, and one of the four severities for every substance of the case."""
-    from screening.cases import SEVERITIES, severity_field
-    from screening.models import QuizAttempt
+    from library.cases import SEVERITIES, severity_field
+    from library.models import QuizAttempt
 
     codes = [f["code"] for f in default_ruleset().factors]
     data = dict(extra)

@@ -10,7 +10,7 @@ from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from screening.cases import (
+from library.cases import (
     DIFFICULTIES,
     SCORE_EXPLANATION,
     SEVERITIES,
@@ -21,8 +21,8 @@ from screening.cases import (
     score_answer,
     severity_field,
 )
+from library.models import Case, QuizAttempt
 from screening.engine import IntakeError, default_ruleset
-from screening.models import Case, QuizAttempt
 from screening.roles import role_of
 
 PAGE_SIZE = 20
