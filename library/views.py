@@ -23,6 +23,7 @@ from library.cases import (
 )
 from library.models import Case, QuizAttempt
 from screening.engine import IntakeError, default_ruleset
+from screening.engine.present import present, severity
 from screening.roles import role_of
 
 PAGE_SIZE = 20
@@ -134,7 +135,8 @@ def case_attempt(request, slug: str, pk: int):
         engine = engine_view(case.intake)
     except IntakeError:
         engine = None  # the rule set changed under the case; the page says so
-    flags = engine["assessment"]["flags"] if engine else []
+    labels = default_ruleset().labels()
+    flags = present(engine["assessment"], labels)["flags"] if engine else []
     order = [f["code"] for _, group in factor_groups() for f in group]
     shown = set(result["expected_factors"]) | set(attempt.answer["factors"]) | {f["factor"] for f in flags}
     rows = []
@@ -144,7 +146,10 @@ def case_attempt(request, slug: str, pk: int):
         rows.append({"code": code, "outcome": outcome, "marked": code in attempt.answer["factors"],
                      "expected": code in result["expected_factors"],
                      "engine": [f for f in flags if f["factor"] == code]})
-    severity_rows = [{"code": s, **v, "engine": engine["severity"].get(s) if engine else None}
+    severity_rows = [{"code": s, "right": v["right"], "name": labels["substances"].get(s, s),
+                      "answer": v["answer"] and severity(v["answer"], labels),
+                      "expected": severity(v["expected"], labels),
+                      "engine": severity(engine["severity"][s], labels) if engine and s in engine["severity"] else None}
                      for s, v in result["severity"].items()]
     agrees = engine is not None and sorted(engine["factors"]) == sorted(result["expected_factors"]) and all(
         engine["severity"].get(s) == v["expected"] for s, v in result["severity"].items())

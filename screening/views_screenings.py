@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from screening.engine import default_ruleset
-from screening.forms import AcknowledgeForm, IntakeForm, container_to_discuss
+from screening.forms import AcknowledgeForm, IntakeForm
 from screening.models import AUDIT_ACTIONS, AuditEvent, Revision, Screening
+from screening.presenter import present_revision, revision_summary
+from screening.presenter import revision_export as export_body
 from screening.roles import is_clinician, is_lead
 from screening.services import audit, flag_acknowledge, screening_create, screening_revise
 
@@ -62,12 +64,12 @@ def screening_list(request):
         screenings = screenings.filter(client_code__icontains=query)
     page = Paginator(screenings, PAGE_SIZE).get_page(request.GET.get("page"))
     latest = Revision.objects.filter(screening__in=[s.pk for s in page.object_list]).only(
-        "screening_id", "number", "assessment", "ruleset_version", "created_at")
+        "screening_id", "number", "assessment", "labels")
     newest = {}
     for revision in latest:
         if revision.number > getattr(newest.get(revision.screening_id), "number", 0):
             newest[revision.screening_id] = revision
-    rows = [(s, newest.get(s.pk)) for s in page.object_list]
+    rows = [(s, revision_summary(newest[s.pk]) if s.pk in newest else None) for s in page.object_list]
     return render(request, "screening/screening_list.html",
                   {"page": page, "rows": rows, "query": query, "is_lead": is_lead(request.user)})
 
@@ -125,8 +127,7 @@ def _assessment_page(request, screening: Screening, revision: Revision, ack_form
         "revisions": screening.revisions.select_related("created_by").only(
             "number", "created_at", "ruleset_version", "created_by__username"),
         "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},
-        "matrix": revision.matrix(),
-        "container_to_discuss": container_to_discuss(revision.answers),
+        "p": present_revision(revision),
         "can_edit": screening.owner_id == request.user.pk and is_clinician(request.user),
         "current_version": ruleset.version,
         "ack_form": ack_form,
@@ -162,10 +163,8 @@ def revision_export(request, pk: int, number: int):
     screening = _get_for_read(request.user, pk)
     revision = _get_revision(screening, number)
     audit(request.user, "exported", screening, revision.number)
-    body = {"client_code": screening.client_code, "revision": revision.number,
-            "saved_at": revision.created_at.isoformat(), "intake": revision.intake,
-            "assessment": revision.assessment}
-    response = HttpResponse(json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json")
+    response = HttpResponse(json.dumps(export_body(revision), indent=2, ensure_ascii=False),
+                            content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="screening-{screening.pk}-r{revision.number}.json"'
     return response
 

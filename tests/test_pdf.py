@@ -15,9 +15,9 @@ from pypdf import PdfReader
 
 from screening import pdf
 from screening.engine import DISCLAIMER, default_ruleset
+from screening.engine.present import SEVERITY_SYMBOLS as SYMBOLS
 from screening.models import AuditEvent
 from screening.services import flag_acknowledge, screening_create
-from screening.templatetags.threshold import SYMBOLS
 from screening.views import blank_form_context
 from tests.conftest import client_for, healthy_intake
 

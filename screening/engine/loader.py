@@ -73,11 +73,13 @@ class Ruleset:
 
     def labels(self) -> dict[str, dict[str, str]]:
         """Every name shown beside an intake or an assessment, by kind and code: what a revision stores so that it
-        reads the same under a later rule set (substances, severities, factors, evidence grades, medication classes,
-        factor groups, question wording by intake field and the wording of each choice by field and value)."""
+        reads the same under a later rule set (substances, severities and what each means, factors, evidence
+        grades, medication classes, factor groups, question wording by intake field and the wording of each choice
+        by field and value)."""
         return {
             "substances": {s["code"]: s["name"] for s in self.substances},
             "severities": {s["code"]: s["name"] for s in self.severities},
+            "severity_descriptions": {s["code"]: s["description"] for s in self.severities},
             "factors": {f["code"]: f["name"] for f in self.factors},
             "factor_groups": {g["code"]: g["name"] for g in self.factor_groups},
             "evidence_grades": {g["code"]: g["name"] for g in self.evidence_grades},

@@ -1,21 +1,17 @@
-"""Small filters for showing assessments: severity words, substance names, dictionary look-ups."""
+"""Small filters for pages about today's rule set (the rule set page, the case library, the forms): its names by
+code, dictionary look-ups. A stored revision is never shown through these: its outputs read screening/presenter.py."""
 from django import template
 
 from screening.engine import default_ruleset
+from screening.engine.present import severity
 
 register = template.Library()
-SYMBOLS = {"critical": "▲", "warning": "■", "info": "●", "none": "○"}
 
 
 @register.filter
-def severity_name(code: str) -> str:
-    names = {s["code"]: s["name"] for s in default_ruleset().severities}
-    return names.get(code, "No flag" if code == "none" else code)
-
-
-@register.filter
-def severity_symbol(code: str) -> str:
-    return SYMBOLS.get(code, "")
+def severity_label(code: str) -> dict:
+    """A severity code as templates/includes/severity.html shows it, named by today's rule set."""
+    return severity(code, default_ruleset().labels())
 
 
 @register.filter
