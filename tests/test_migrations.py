@@ -39,3 +39,20 @@ def test_cases_and_attempts_move_to_the_library_with_their_rows(back_to):
     assert attempt.user.username == "trainee-before-the-move" and attempt.score == 0.5
     assert "library_case" in connection.introspection.table_names()
     assert "screening_case" not in connection.introspection.table_names()
+
+
+def test_existing_revisions_get_their_client_code_and_the_rule_sets_names(back_to):
+    from screening.engine import default_ruleset
+
+    old = back_to([("screening", "0002_move_cases_to_library")])
+    user = old.get_model("auth", "User").objects.create(username="clinician-before")
+    screening = old.get_model("screening", "Screening").objects.create(owner=user, client_code="KEPT-01")
+    old.get_model("screening", "Revision").objects.create(
+        screening=screening, number=1, intake={"substances": ["mdma"]}, ruleset_version="2026.11.0",
+        assessment={"flags": []}, created_by=user)
+
+    new = migrate([("screening", "0003_revision_client_code_labels")])
+
+    revision = new.get_model("screening", "Revision").objects.get(screening_id=screening.pk)
+    assert revision.client_code == "KEPT-01"
+    assert revision.labels == default_ruleset().labels() and revision.labels["substances"]["mdma"] == "MDMA"
