@@ -4,7 +4,6 @@ from django.contrib.auth.models import AbstractBaseUser
 CLINICIAN = "Clinician"
 TRAINEE = "Trainee"
 LEAD = "Clinical lead"
-ROLES = (CLINICIAN, TRAINEE, LEAD)
 
 
 def role_of(user: AbstractBaseUser) -> str | None:

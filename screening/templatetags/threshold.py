@@ -36,21 +36,8 @@ def grade_name(code: str) -> str:
 
 
 @register.filter
-def field_label(name: str) -> str:
-    spec = default_ruleset().intake.fields.get(name)
-    return spec.label if spec else name
-
-
-@register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def class_names(codes: list[str]) -> str:
-    """Medication class codes as words: ['ssri', 'serotonergic'] -> 'SSRI, Serotonergic'."""
-    names = default_ruleset().catalogue.class_names
-    return ", ".join(names.get(c, c) for c in codes) or "no interaction class the rules use"
 
 
 @register.filter
