@@ -66,7 +66,7 @@ def typical_screening(owner):
     from tests.test_pdf import typical_intake
 
     revision = screening_create(owner=owner, client_code="TH-4001", intake=typical_intake(),
-                                answers={"container": {"preparation_sessions": True}}).latest()
+                                answers={"container": {"preparation_sessions": True}}).revisions.first()
     flag_acknowledge(revision=revision, user=owner, rule_id=revision.assessment["flags"][0]["rule"],
                      reason="Discussed with the prescriber; a plan is agreed.")
     return revision

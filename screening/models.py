@@ -19,10 +19,6 @@ class Screening(models.Model):
     def __str__(self):
         return f"{self.client_code} (#{self.pk})"
 
-    def latest(self) -> "Revision":
-        """The current revision."""
-        return self.revisions.order_by("-number").first()
-
 
 class Revision(models.Model):
     """A saved state of a screening: the client code, intake, rule-set version, assessment and names shown then."""
