@@ -129,7 +129,8 @@ def case_attempt(request, slug: str, pk: int):
     except IntakeError:
         engine = None  # the rule set changed under the case; the page says so
     labels = default_ruleset().labels()
-    flags = present(engine["assessment"], labels)["flags"] if engine else []
+    shown = present(engine["assessment"], labels) if engine else {"flags": [], "by_factor": []}
+    flags, by_factor = shown["flags"], {group["factor"]: group["flags"] for group in shown["by_factor"]}
     order = [f["code"] for _, group in factor_groups() for f in group]
     shown = set(result["expected_factors"]) | set(attempt.answer["factors"]) | {f["factor"] for f in flags}
     rows = []
@@ -138,7 +139,7 @@ def case_attempt(request, slug: str, pk: int):
                    else "false_alarm" if code in result["false_alarms"] else "")
         rows.append({"code": code, "outcome": outcome, "marked": code in attempt.answer["factors"],
                      "expected": code in result["expected_factors"],
-                     "engine": [f for f in flags if f["factor"] == code]})
+                     "engine": by_factor.get(code, [])})
     severity_rows = [{"code": s, "right": v["right"], "name": labels["substances"].get(s, s),
                       "answer": v["answer"] and severity(v["answer"], labels),
                       "expected": severity(v["expected"], labels),
