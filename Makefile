@@ -18,8 +18,9 @@ run: install
 	@echo "Threshold on http://127.0.0.1:8000 (demo accounts: clinician, clinician2, trainee, lead; password threshold-demo)"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# Both cores: pytest-xdist runs the suite in two workers (each with its own test database and live server).
 test: install-test lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # The whole suite against a throwaway PostgreSQL cluster (Debian's package, installed when missing).
 test-postgres: install-test

@@ -74,11 +74,12 @@ def without_ua(render):
 def build_revisions():
     owner = User.objects.create_user("bench-clinician")
     typical = screening_create(owner=owner, client_code="TH-4001", intake=typical_intake(),
-                               answers={"container": {"preparation_sessions": True}}).latest()
+                               answers={"container": {"preparation_sessions": True}}).revisions.first()
     flag_acknowledge(revision=typical, user=owner, rule_id=typical.assessment["flags"][0]["rule"],
                      reason="Discussed with the prescriber; a plan is agreed.")
     long = screening_create(owner=owner, client_code="TH-4002", answers={},
-                            intake=healthy_intake(**long_intake_overrides(), notes="Long notes. " * 150)).latest()
+                            intake=healthy_intake(**long_intake_overrides(), notes="Long notes. " * 150))
+    long = long.revisions.first()
     return typical, long
 
 

@@ -66,7 +66,7 @@ def typical_screening(owner):
     from tests.test_pdf import typical_intake
 
     revision = screening_create(owner=owner, client_code="TH-4001", intake=typical_intake(),
-                                answers={"container": {"preparation_sessions": True}}).latest()
+                                answers={"container": {"preparation_sessions": True}}).revisions.first()
     flag_acknowledge(revision=revision, user=owner, rule_id=revision.assessment["flags"][0]["rule"],
                      reason="Discussed with the prescriber; a plan is agreed.")
     return revision
@@ -95,7 +95,8 @@ def page_cases(list_screenings: int = 500) -> tuple[list, dict]:
     setup_database()
     from django.test import Client
 
-    from screening.models import Case, Screening
+    from library.models import Case
+    from screening.models import Screening
     from screening.roles import CLINICIAN, TRAINEE
     from tests.test_screenings import form_data
 

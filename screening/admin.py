@@ -1,7 +1,7 @@
 """The admin, for staff only: read-only views of what the app stores; the audit trail can never be changed."""
 from django.contrib import admin
 
-from screening.models import Acknowledgement, AuditEvent, Case, QuizAttempt, Revision, Screening
+from screening.models import Acknowledgement, AuditEvent, Revision, Screening
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,13 +40,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def get_actions(self, request):
         return {}
-
-
-@admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["title", "difficulty", "slug"]
-
-
-@admin.register(QuizAttempt)
-class QuizAttemptAdmin(ReadOnlyAdmin):
-    list_display = ["user", "case", "score", "created_at"]

@@ -1,9 +1,7 @@
-"""What Threshold stores: screenings and their revisions, acknowledgements, the case library, quiz attempts, audit."""
+"""What the clinician workflow stores: screenings and their revisions, acknowledgements, audit."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-from screening.engine import SEVERITY_RANK
 
 
 class Screening(models.Model):
@@ -21,20 +19,18 @@ class Screening(models.Model):
     def __str__(self):
         return f"{self.client_code} (#{self.pk})"
 
-    def latest(self) -> "Revision":
-        """The current revision."""
-        return self.revisions.order_by("-number").first()
-
 
 class Revision(models.Model):
-    """A saved state of a screening: the intake, the rule-set version and the assessment shown then."""
+    """A saved state of a screening: the client code, intake, rule-set version, assessment and names shown then."""
 
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
+    client_code = models.CharField(max_length=32)  # as it was when saved; the screening's is the current one
     intake = models.JSONField()
     answers = models.JSONField(default=dict)  # the form beyond the intake: C-SSRS items, container checklist
     ruleset_version = models.CharField(max_length=32)
     assessment = models.JSONField()
+    labels = models.JSONField(default=dict)  # the rule set's names (Ruleset.labels()) the assessment is shown with
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -43,23 +39,7 @@ class Revision(models.Model):
         constraints = [models.UniqueConstraint(fields=["screening", "number"], name="one_revision_number")]
 
     def __str__(self):
-        return f"{self.screening.client_code} revision {self.number}"
-
-    def matrix(self) -> list[tuple[str, list[str]]]:
-        """(factor, severity per substance considered, or "none") for each factor the stored flags raise."""
-        flags = self.assessment["flags"]
-        return [(factor, [next((f["severity"] for f in flags if f["factor"] == factor and s in f["substances"]),
-                               "none") for s in self.assessment["substances"]])
-                for factor in dict.fromkeys(f["factor"] for f in flags)]
-
-    def flags_by_severity(self) -> list[tuple[str, list[dict]]]:
-        """The stored flags grouped under their severity, highest first, empty groups left out."""
-        groups = []
-        for severity in sorted(SEVERITY_RANK, key=SEVERITY_RANK.get, reverse=True):
-            flags = [f for f in self.assessment["flags"] if f["severity"] == severity]
-            if flags:
-                groups.append((severity, flags))
-        return groups
+        return f"{self.client_code} revision {self.number}"
 
 
 class Acknowledgement(models.Model):
@@ -77,46 +57,6 @@ class Acknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.rule_id} acknowledged on {self.revision}"
-
-
-class Case(models.Model):
-    """A synthetic teaching case from fixtures/cases/, loaded by `manage.py load_cases`."""
-
-    DIFFICULTIES = [("introductory", "Introductory"), ("intermediate", "Intermediate"), ("advanced", "Advanced")]
-
-    slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=200)
-    difficulty = models.CharField(max_length=20, choices=DIFFICULTIES)
-    substances = models.JSONField()
-    vignette = models.TextField()
-    intake = models.JSONField()
-    objectives = models.JSONField()
-    teaching_notes = models.JSONField()
-    expected = models.JSONField()
-    order = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "slug"]
-
-    def __str__(self):
-        return self.title
-
-
-class QuizAttempt(models.Model):
-    """A trainee's answer to a case and how it compared with the engine."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attempts")
-    answer = models.JSONField()
-    result = models.JSONField()
-    score = models.FloatField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return f"{self.user} on {self.case}: {self.score:.0%}"
 
 
 AUDIT_ACTIONS = ("created", "viewed", "revised", "printed", "acknowledged", "exported")

@@ -16,9 +16,9 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from screening.engine import DISCLAIMER, SEVERITY_RANK, default_ruleset
-from screening.forms import container_to_discuss
+from screening.engine import DISCLAIMER, default_ruleset
 from screening.models import Revision
+from screening.presenter import present_revision
 
 # Tagged PDF (PDF/UA-1): headings, lists and tables keep their structure for screen readers.
 PDF_VARIANT = "pdf/ua-1"
@@ -113,37 +113,16 @@ def render_pdf(template_name: str, context: dict) -> bytes:
 
 
 def summary_context(revision: Revision, *, printed_by=None) -> dict:
-    """What the printed summary shows: the assessment stored with the revision, never a re-run of today's rules."""
-    assessment = revision.assessment
-    flags = assessment["flags"]
-    references, numbers = [], {}
-    for flag in flags:
-        for source in flag["sources"]:
-            key = source.get("key") or (source.get("citation"), source.get("url"))
-            if key not in numbers:
-                numbers[key] = len(references) + 1
-                references.append(source)
-    acks = {a.rule_id: a for a in revision.acknowledgements.select_related("user")}
-    groups = []
-    for severity in sorted(SEVERITY_RANK, key=SEVERITY_RANK.get, reverse=True):
-        items = [{"flag": f, "ack": acks.get(f["rule"]),
-                  "refs": sorted({numbers[s.get("key") or (s.get("citation"), s.get("url"))] for s in f["sources"]})}
-                 for f in flags if f["severity"] == severity]
-        if items:
-            groups.append((severity, items))
-    screening = revision.screening
+    """What the printed summary shows: the revision as stored, presented, never a re-run of today's rules."""
+    p = present_revision(revision)
     return {
-        "screening": screening,
+        "screening": revision.screening,
         "revision": revision,
-        "a": assessment,
-        "groups": groups,
-        "matrix": revision.matrix(),
-        "references": references,
-        "severities": sorted(default_ruleset().severities, key=lambda s: SEVERITY_RANK.get(s["code"], 0), reverse=True),
-        "container_to_discuss": container_to_discuss(revision.answers),
+        "p": p,
+        "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},
         "disclaimer": DISCLAIMER,
         "printed_by": printed_by,
-        "title": f"Threshold screening summary – {screening.client_code} – revision {revision.number}",
+        "title": f"Threshold screening summary – {p['client_code']} – revision {revision.number}",
     }
 
 

@@ -4,20 +4,14 @@ from django.contrib.auth.models import AbstractBaseUser
 CLINICIAN = "Clinician"
 TRAINEE = "Trainee"
 LEAD = "Clinical lead"
-ROLES = (CLINICIAN, TRAINEE, LEAD)
 
 
 def role_of(user: AbstractBaseUser) -> str | None:
     """The user's role name, or None for a user in no role group."""
     if not user.is_authenticated:
         return None
-    cached = getattr(user, "_threshold_role", False)
-    if cached is not False:
-        return cached
     names = set(user.groups.values_list("name", flat=True))
-    role = next((r for r in (LEAD, CLINICIAN, TRAINEE) if r in names), None)
-    user._threshold_role = role
-    return role
+    return next((r for r in (LEAD, CLINICIAN, TRAINEE) if r in names), None)
 
 
 def is_clinician(user) -> bool:

@@ -2,7 +2,7 @@
 from django.db import transaction
 from django.db.models import Max
 
-from screening.engine import assess
+from screening.engine import assess, default_ruleset
 from screening.models import Acknowledgement, AuditEvent, Revision, Screening
 
 
@@ -11,19 +11,21 @@ def audit(user, action: str, screening: Screening, revision_number: int | None =
     AuditEvent.objects.create(user=user, action=action, screening=screening, revision_number=revision_number)
 
 
-def _add_revision(screening: Screening, user, intake: dict, answers: dict) -> Revision:
-    assessment = assess(intake)
+def _add_revision(screening: Screening, user, client_code: str, intake: dict, answers: dict) -> Revision:
+    """The next revision, with everything its outputs show: the assessment and the names of today's rule set."""
+    ruleset = default_ruleset()
+    assessment = assess(intake, ruleset)
     number = (screening.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
-    return Revision.objects.create(screening=screening, number=number, intake=intake, answers=answers,
-                                   ruleset_version=assessment["ruleset_version"], assessment=assessment,
-                                   created_by=user)
+    return Revision.objects.create(screening=screening, number=number, client_code=client_code, intake=intake,
+                                   answers=answers, ruleset_version=assessment["ruleset_version"],
+                                   assessment=assessment, labels=ruleset.labels(), created_by=user)
 
 
 @transaction.atomic
 def screening_create(*, owner, client_code: str, intake: dict, answers: dict) -> Screening:
     """A new screening with its first revision, assessed by today's rule set."""
     screening = Screening.objects.create(owner=owner, client_code=client_code)
-    _add_revision(screening, owner, intake, answers)
+    _add_revision(screening, owner, client_code, intake, answers)
     audit(owner, "created", screening, 1)
     return screening
 
@@ -32,7 +34,7 @@ def screening_create(*, owner, client_code: str, intake: dict, answers: dict) ->
 def screening_revise(*, screening: Screening, user, client_code: str, intake: dict, answers: dict) -> Revision:
     """A new revision; earlier ones stay as they were shown."""
     screening = Screening.objects.select_for_update().get(pk=screening.pk)
-    revision = _add_revision(screening, user, intake, answers)
+    revision = _add_revision(screening, user, client_code, intake, answers)
     screening.client_code = client_code
     screening.save(update_fields=["client_code", "updated_at"])
     audit(user, "revised", screening, revision.number)

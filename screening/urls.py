@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screening import views, views_cases, views_pdf, views_screenings
+from screening import views, views_pdf, views_screenings
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,9 +17,4 @@ urlpatterns = [
     path("screenings/<int:pk>/r/<int:number>/export/", views_screenings.revision_export, name="revision_export"),
     path("screenings/<int:pk>/r/<int:number>/pdf/", views_pdf.revision_pdf, name="revision_pdf"),
     path("audit/", views_screenings.audit_log, name="audit_log"),
-    path("cases/", views_cases.case_list, name="case_list"),
-    path("cases/progress/", views_cases.case_progress, name="case_progress"),
-    path("cases/<slug:slug>/", views_cases.case_detail, name="case_detail"),
-    path("cases/<slug:slug>/quiz/", views_cases.case_quiz, name="case_quiz"),
-    path("cases/<slug:slug>/attempts/<int:pk>/", views_cases.case_attempt, name="case_attempt"),
 ]

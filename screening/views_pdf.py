@@ -8,10 +8,10 @@ import re
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
+from screening.access import get_revision, get_screening_for_read
 from screening.pdf import blank_form_pdf, summary_pdf
 from screening.services import audit
 from screening.views import blank_form_context
-from screening.views_screenings import _get_for_read, _get_revision
 
 
 def _pdf_response(body: bytes, filename: str, *, download: bool) -> HttpResponse:
@@ -23,8 +23,8 @@ def _pdf_response(body: bytes, filename: str, *, download: bool) -> HttpResponse
 
 @require_GET
 def revision_pdf(request, pk: int, number: int):
-    screening = _get_for_read(request.user, pk)
-    revision = _get_revision(screening, number)
+    screening = get_screening_for_read(request.user, pk)
+    revision = get_revision(screening, number)
     body = summary_pdf(revision, printed_by=request.user)
     audit(request.user, "printed", screening, revision.number)
     code = re.sub(r"[^A-Za-z0-9._-]", "_", screening.client_code)  # the form allows no more, but stay safe here

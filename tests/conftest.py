@@ -2,6 +2,7 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
+from screening.engine import default_ruleset
 from screening.roles import CLINICIAN, LEAD, TRAINEE
 
 PASSWORD = "a-long-test-password"
@@ -40,18 +41,26 @@ def client_for(client, user):
     return client
 
 
+def healthy_answer(field, substances: list[str]):
+    """The answer of a client with nothing to discuss, read from intake.yaml (knowledge/README.md says how)."""
+    if field.healthy is not None:
+        return field.healthy
+    if field.type == "bool":
+        return False
+    if field.type == "choice" and "none" in field.choices:
+        return "none"
+    if field.type == "medications":
+        return []
+    if field.type == "substances":
+        return list(substances)
+    raise ValueError(f"intake.yaml: field `{field.name}` needs a `healthy:` answer for the tests")
+
+
 def healthy_intake(**overrides) -> dict:
-    """An intake whose every answer is negative and whose vital signs are normal."""
-    intake = {
-        "substances": ["mdma", "psilocybin", "lsd", "ketamine", "ayahuasca"],
-        "age": 35, "pregnant": False, "breastfeeding": False, "psychosis_history": False,
-        "psychosis_family_history": "none", "bipolar": "none", "bipolar_family_history": "none",
-        "personality_disorder": "none", "dissociative_disorder": False, "eating_disorder_purging": False,
-        "substance_use": "none", "suicidality": "none", "acute_crisis": False, "hypertension": "none",
-        "systolic_bp": 118, "diastolic_bp": 76, "heart_rate": 68, "heart_disease": False, "arrhythmia": False,
-        "long_qt": False, "stroke_or_tia": False, "aneurysm_or_avm": False, "intracerebral_hemorrhage": False,
-        "hepatic_impairment": "none", "seizure_disorder": False, "hyperthyroidism_untreated": False,
-        "raised_eye_or_brain_pressure": False, "medications": [],
-    }
+    """An intake whose every answer is the healthy one of intake.yaml (vital signs normal); text fields left out."""
+    ruleset = default_ruleset()
+    substances = [s["code"] for s in ruleset.substances]
+    intake = {name: healthy_answer(field, substances) for name, field in ruleset.intake.fields.items()
+              if field.type != "text"}
     intake.update(overrides)
     return intake

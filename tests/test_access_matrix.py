@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from screening.models import Case
+from library.models import Case
+from library.views import quiz_attempt_create
+from screening.models import Acknowledgement, AuditEvent, Revision
 from screening.services import screening_create
-from screening.views_cases import quiz_attempt_create
 from tests.conftest import healthy_intake, make_user
 
 LOGIN = "login"
@@ -88,7 +89,7 @@ def world(db):
     attempt = quiz_attempt_create(user=users["trainee"], case=case,
                                   answer={"factors": [], "severity": {"mdma": "none"}})
     return {"users": users, "screening": screening.pk, "case": case.slug, "attempt": attempt.pk,
-            "rule": screening.latest().assessment["flags"][0]["rule"]}
+            "rule": screening.revisions.get().assessment["flags"][0]["rule"]}
 
 
 def _data(name, world):
@@ -111,6 +112,11 @@ def test_each_persona_gets_what_it_should(client, world, name, persona):
         assert response.status_code == 302 and response.url.startswith(reverse("login")), response
     else:
         assert response.status_code == want, (url, persona, response.status_code)
+    if want in (LOGIN, 403, 404):
+        # A refused request shows nothing of the screening and writes nothing: no revision, acknowledgement or audit.
+        assert b"MX-1" not in response.content and not response.content.startswith(b"%PDF")
+        assert Revision.objects.count() == 1 and not Acknowledgement.objects.exists()
+        assert list(AuditEvent.objects.values_list("action", flat=True)) == ["created"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from screening.cases import (
+from library.cases import (
     CASES_DIR,
     CaseError,
     engine_view,
@@ -22,9 +22,9 @@ from screening.cases import (
     read_answer,
     score_answer,
 )
+from library.models import Case, QuizAttempt
 from screening.engine import default_ruleset
-from screening.models import Case, QuizAttempt
-from tests.conftest import PASSWORD, client_for, make_user
+from tests.conftest import PASSWORD, client_for, healthy_answer, make_user
 
 LIBRARY = load_library()
 BY_SLUG = {c.slug: c for c in LIBRARY}
@@ -88,13 +88,16 @@ class TestCoverage:
         assert {c.difficulty for c in LIBRARY} == {"introductory", "intermediate", "advanced"}
 
     def test_at_least_three_cases_have_nothing_of_concern(self):
+        # Every answer a clean case gives is the healthy one of intake.yaml; a question added to the intake after the
+        # case was written is shown as not assessed, which is not a flag.
         def clean(case):
-            intake = case.intake
-            answered = all(name in intake for name in RULESET.intake.assessable)
-            negative = all(intake[f.name] in (False, "none") for f in RULESET.intake.fields.values()
-                           if f.type in ("bool", "choice"))
-            vitals = intake["systolic_bp"] < 140 and intake["diastolic_bp"] < 90 and intake["heart_rate"] < 100
-            return answered and negative and vitals and intake["medications"] == [] and 21 <= intake["age"] <= 64
+            fields = RULESET.intake.fields
+            answers = {name: value for name, value in case.intake.items() if name in fields}
+            healthy = all(value == healthy_answer(fields[name], case.substances) for name, value in answers.items()
+                          if fields[name].type in ("bool", "choice", "medications"))
+            vitals = (case.intake["systolic_bp"] < 140 and case.intake["diastolic_bp"] < 90
+                      and case.intake["heart_rate"] < 100 and 21 <= case.intake["age"] <= 64)
+            return healthy and vitals
 
         clean_cases = [c for c in LIBRARY if not c.expected["factors"]]
         assert len(clean_cases) >= 3
@@ -326,10 +329,6 @@ def quiz(client, slug, factors=(), **severity):
 
 @pytest.mark.django_db
 class TestAccess:
-    def test_anonymous_visitors_are_sent_to_sign_in(self, client, library):
-        response = client.get(reverse("case_list"))
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-
     def test_a_user_with_no_role_is_refused(self, client, library):
         user = User.objects.create_user("norole", password=PASSWORD)
         assert client_for(client, user).get(reverse("case_list")).status_code == 403
@@ -342,15 +341,6 @@ class TestAccess:
         response = quiz(client, "clean-mdma-ptsd", mdma="none")
         assert response.status_code == 302
         assert QuizAttempt.objects.get().score == 1.0
-
-    def test_a_trainee_still_sees_no_client_screening(self, client, trainee):
-        assert client_for(client, trainee).get(reverse("screening_list")).status_code == 403
-
-    def test_an_attempt_is_visible_only_to_its_author(self, client, library, trainee, clinician):
-        client_for(client, trainee)
-        response = quiz(client, "clean-mdma-ptsd", mdma="none")
-        client_for(client, clinician)
-        assert client.get(response["Location"]).status_code == 404
 
 
 @pytest.mark.django_db

@@ -1,17 +1,46 @@
-"""`manage.py screen` and `manage.py ruleset`, exactly as the screening contract says."""
+"""`manage.py screen` and `manage.py ruleset`, exactly as the screening contract says.
+
+The commands run in-process through call_command; one test runs `manage.py` itself, for the exit status and the
+one-line message a shell sees."""
+import io
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def manage(*args, stdin: str | None = None):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, input=stdin, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "project.settings_test"})
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def manage(*args, stdin: str | None = None) -> Result:
+    """Runs a command as `manage.py` would, without a new process: a CommandError becomes its exit status."""
+    out = io.StringIO()
+    with mock.patch("sys.stdin", io.StringIO(stdin or "")):
+        try:
+            call_command(*args, stdout=out)
+        except CommandError as exc:
+            return Result(exc.returncode, out.getvalue(), f"CommandError: {exc}\n")
+    return Result(0, out.getvalue(), "")
+
+
+def test_manage_py_exits_2_with_one_line_and_no_traceback():
+    result = subprocess.run([sys.executable, "manage.py", "screen", "-"], cwd=ROOT, input="{not json",
+                            capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "project.settings_test"})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "input is not valid JSON" in result.stderr
 
 
 def test_screen_reads_standard_input_and_prints_the_assessment():

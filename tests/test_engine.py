@@ -130,3 +130,37 @@ def test_null_means_not_assessed():
 
 def test_duplicate_substances_are_merged_in_contract_order():
     assert assess({"substances": ["lsd", "mdma", "lsd"]})["substances"] == ["mdma", "lsd"]
+
+
+def test_the_presentation_numbers_each_source_once_in_order_of_first_use_and_fills_the_matrix():
+    from screening.engine.present import present
+
+    ruleset = default_ruleset()
+    assessment = assess({"substances": ["mdma", "ketamine"], "bipolar": "bipolar_i", "systolic_bp": 170,
+                         "medications": ["sertraline", "no such medicine"]})
+    shown = present(assessment, ruleset.labels())
+    cited = [s for f in assessment["flags"] for s in f["sources"]]
+    keys = list(dict.fromkeys(s["key"] for s in cited))
+    assert [r["key"] for r in shown["references"]] == keys
+    assert [r["number"] for r in shown["references"]] == list(range(1, len(keys) + 1))
+    for flag in shown["flags"]:
+        assert flag["refs"] == sorted({keys.index(s["key"]) + 1 for s in flag["sources"]})
+        assert flag["substance_names"] == [ruleset.substance_name(s) for s in flag["substances"]]
+    assert [s["name"] for s in shown["substances"]] == [ruleset.substance_name("mdma"),
+                                                       ruleset.substance_name("ketamine")]
+    for row in shown["matrix"]:
+        for substance, cell in zip(assessment["substances"], row["cells"], strict=True):
+            raised = [f for f in assessment["flags"] if f["factor"] == row["factor"] and substance in f["substances"]]
+            assert (cell["code"] if cell else None) == (raised[0]["severity"] if raised else None)
+    assert [g["severity"]["code"] for g in shown["by_severity"]] == sorted(
+        {f["severity"] for f in assessment["flags"]}, key=["critical", "warning", "info"].index)
+    assert shown["medications"]["unrecognised"] == ["no such medicine"]
+    assert shown["medications"]["recognised"][0]["classes"].startswith("SSRI")
+    assert {g["field"] for g in shown["gaps"]} == set(assessment["not_assessed"])
+
+
+def test_the_presentation_falls_back_to_codes_for_names_it_was_not_given():
+    from screening.engine.present import present
+
+    shown = present(assess({"substances": ["mdma"], "bipolar": "bipolar_i"}), {})
+    assert shown["substances"][0]["name"] == "mdma" and shown["flags"][0]["sev"]["name"] == "critical"

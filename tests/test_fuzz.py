@@ -224,7 +224,7 @@ def test_any_valid_form_is_saved_as_posted(signed_in, data):
     screening = Screening.objects.order_by("-pk").first()
     assert response["Location"] == reverse("screening_detail", args=[screening.pk])
     assert screening.client_code == data["client_code"]
-    assert set(screening.latest().intake["substances"]) == set(data["substances"])
+    assert set(screening.revisions.first().intake["substances"]) == set(data["substances"])
     assert signed_in.get(response["Location"]).status_code == 200
 
 
@@ -290,7 +290,7 @@ def flagged(clinician):
 @example(rule="valid-padded", reason="x" * 501, extra={})
 @example(rule="valid", reason='"><img src=x onerror=alert(1)>', extra={})
 def test_random_acknowledgements(signed_in, clinician, flagged, rule, reason, extra):
-    revision = flagged.latest()
+    revision = flagged.revisions.first()
     rules = [f["rule"] for f in revision.assessment["flags"]]
     assert len(rules) >= 2
     rule = {"valid": rules[0], "valid-padded": f" {rules[0]} ", "valid-twice": [rules[1], rules[0]]}.get(
@@ -324,7 +324,7 @@ def quiz_case(db):
     """The first case of the library, when the quiz has been built (it is being built now); else a skip."""
     try:
         reverse("case_quiz", kwargs={"slug": "x"})
-        from screening.models import Case
+        from library.models import Case
 
         call_command("load_cases", verbosity=0)
         return Case.objects.order_by("pk").first() or pytest.skip("the case library is empty")
@@ -344,8 +344,8 @@ def quiz_case(db):
 @example(factors=None, severities=["x" * 100_000] * 6, extra={})
 def test_random_quiz_answers(client, trainee, quiz_case, factors, severities, extra):
     """Valid only with known factors, each once, and one of the four severities for every substance of the case."""
-    from screening.cases import SEVERITIES, severity_field
-    from screening.models import QuizAttempt
+    from library.cases import SEVERITIES, severity_field
+    from library.models import QuizAttempt
 
     codes = [f["code"] for f in default_ruleset().factors]
     data = dict(extra)

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from screening.engine import assess, default_ruleset
+from tests.conftest import healthy_intake
 
 EXAMPLES = yaml.safe_load((Path(__file__).parent / "rule_examples.yaml").read_text())
 RULE_IDS = [rule.id for rule in default_ruleset().rules]
@@ -38,3 +39,8 @@ def test_one_rule_per_factor_and_substance_fires_for_a_ladder_value():
             for substance in flag["substances"]:
                 assert (flag["factor"], substance) not in seen, (intake, flag["rule"])
                 seen.add((flag["factor"], substance))
+
+
+def test_the_healthy_intake_drawn_from_intake_yaml_raises_nothing_and_leaves_no_gap():
+    assessment = assess(healthy_intake())
+    assert assessment["flags"] == [] and assessment["not_assessed"] == []

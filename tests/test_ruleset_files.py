@@ -100,3 +100,10 @@ def test_a_medication_name_claimed_twice_fails(knowledge):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(RulesetError, match="belongs to both"):
         load_ruleset(knowledge)
+
+
+def test_a_healthy_answer_the_field_refuses_fails_naming_the_field(knowledge):
+    path = knowledge / "intake.yaml"
+    path.write_text(path.read_text().replace("healthy: 118", "healthy: 999"))
+    with pytest.raises(RulesetError, match=r"field `systolic_bp`.*`healthy` is not an answer"):
+        load_ruleset(knowledge)

@@ -21,6 +21,7 @@ class Field:
     min: int | None = None
     max: int | None = None
     max_length: int | None = None
+    healthy: object = None  # the answer of a client with nothing to discuss, when the type does not imply it
 
     @property
     def assessable(self) -> bool:

@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 
 from screening.engine.conditions import Check, ConditionError, compile_condition
-from screening.engine.errors import RulesetError
+from screening.engine.errors import IntakeError, RulesetError
 from screening.engine.intake import Field, IntakeSchema
 from screening.engine.medications import Catalogue, Medication
 
@@ -73,11 +73,13 @@ class Ruleset:
 
     def labels(self) -> dict[str, dict[str, str]]:
         """Every name shown beside an intake or an assessment, by kind and code: what a revision stores so that it
-        reads the same under a later rule set (substances, severities, factors, evidence grades, medication classes,
-        factor groups, question wording by intake field and the wording of each choice by field and value)."""
+        reads the same under a later rule set (substances, severities and what each means, factors, evidence
+        grades, medication classes, factor groups, question wording by intake field and the wording of each choice
+        by field and value)."""
         return {
             "substances": {s["code"]: s["name"] for s in self.substances},
             "severities": {s["code"]: s["name"] for s in self.severities},
+            "severity_descriptions": {s["code"]: s["description"] for s in self.severities},
             "factors": {f["code"]: f["name"] for f in self.factors},
             "factor_groups": {g["code"]: g["name"] for g in self.factor_groups},
             "evidence_grades": {g["code"]: g["name"] for g in self.evidence_grades},
@@ -195,8 +197,8 @@ def _load_intake(directory: Path, substances: list[str]) -> tuple[list[dict], In
         for raw in sec["fields"]:
             name = raw.get("name", "?") if isinstance(raw, dict) else "?"
             _shape(raw, {"name": str, "type": str, "label": str, "help": str, "choices": dict, "unit": str,
-                         "min": int, "max": int, "max_length": int}, file, f"field `{name}`",
-                   optional=("choices", "unit", "min", "max", "max_length"))
+                         "min": int, "max": int, "max_length": int, "healthy": object}, file, f"field `{name}`",
+                   optional=("choices", "unit", "min", "max", "max_length", "healthy"))
             if raw["type"] not in types:
                 raise RulesetError(file, f"type must be one of {sorted(types)}", f"field `{name}`")
             if raw["type"] == "choice" and not raw.get("choices"):
@@ -212,7 +214,15 @@ def _load_intake(directory: Path, substances: list[str]) -> tuple[list[dict], In
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise RulesetError(file, "a field name appears twice")
-    return sections, IntakeSchema(fields, substances)
+    schema = IntakeSchema(fields, substances)
+    for field in fields:
+        if field.healthy is not None:
+            try:
+                schema.validate({"substances": substances[:1], field.name: field.healthy})
+            except IntakeError as exc:
+                raise RulesetError(file, f"`healthy` is not an answer the field accepts: {exc}",
+                                   f"field `{field.name}`") from None
+    return sections, schema
 
 
 def _load_catalogue(directory: Path) -> Catalogue:

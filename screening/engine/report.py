@@ -1,7 +1,7 @@
-"""A readable terminal report of an assessment (`manage.py screen --format text`)."""
+"""A readable terminal report of an assessment (`manage.py screen --format text`), from the shared presentation."""
 import textwrap
 
-from screening.engine.loader import Ruleset
+from screening.engine.present import present
 
 DISCLAIMER = ("Educational discussion aid: not a diagnosis, an eligibility decision or dosing advice. "
               "Every caution factor is for discussion with a qualified clinician.")
@@ -11,33 +11,31 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent)
 
 
-def text_report(assessment: dict, ruleset: Ruleset) -> str:
-    grades = {g["code"]: g["name"] for g in ruleset.evidence_grades}
-    fields = ruleset.intake.fields
-    lines = ["Threshold screening summary", _wrap(DISCLAIMER, ""), f"Rule set {assessment['ruleset_version']}", ""]
+def text_report(assessment: dict, labels: dict) -> str:
+    """The report of one assessment shown with the given names (a `Ruleset.labels()` dictionary)."""
+    shown = present(assessment, labels)
+    lines = ["Threshold screening summary", _wrap(DISCLAIMER, ""), f"Rule set {shown['ruleset_version']}", ""]
     lines.append("Highest severity per substance:")
-    for code, severity in assessment["summary"].items():
-        lines.append(f"  {ruleset.substance_name(code):<24} {severity}")
+    for substance in shown["substances"]:
+        lines.append(f"  {substance['name']:<24} {substance['highest']['code']}")
     lines.append("")
-    flags = assessment["flags"]
+    flags = shown["flags"]
     lines.append(f"Caution factors ({len(flags)}):" if flags else "No caution factor was raised by the answers given.")
     for flag in flags:
-        names = ", ".join(ruleset.substance_name(s) for s in flag["substances"])
-        lines.append(f"[{flag['severity'].upper()}] {flag['title']}  ({names}; rule {flag['rule']})")
+        lines.append(f"[{flag['severity'].upper()}] {flag['title']}  ({', '.join(flag['substance_names'])}; "
+                     f"rule {flag['rule']})")
         lines.append(_wrap(flag["rationale"], "    "))
         lines.append("    Triggered by: " + "; ".join(flag["evidence"]))
         lines.extend(_wrap("Discuss: " + prompt, "    ") for prompt in flag["discuss"])
-        lines.append(f"    Evidence: {grades[flag['evidence_grade']]}")
+        lines.append(f"    Evidence: {flag['grade_name']}")
         lines.extend(f"    Source: {s['citation']} {s['url']}" for s in flag["sources"])
         lines.append("")
-    meds = assessment["medications"]
+    meds = shown["medications"]
     if meds["recognised"]:
         lines.append("Medications recognised: " + "; ".join(
-            f"{m['input']} ({m['generic']}: {', '.join(m['classes']) or 'no interaction class'})"
-            for m in meds["recognised"]))
+            f"{m['input']} ({m['generic']}: {m['classes']})" for m in meds["recognised"]))
     if meds["unrecognised"]:
         lines.append("Medications not recognised (check by hand): " + ", ".join(meds["unrecognised"]))
-    if assessment["not_assessed"]:
-        lines.append(_wrap("Not assessed (not read as 'no'): "
-                           + "; ".join(fields[n].label for n in assessment["not_assessed"]), ""))
+    if shown["gaps"]:
+        lines.append(_wrap("Not assessed (not read as 'no'): " + "; ".join(g["label"] for g in shown["gaps"]), ""))
     return "\n".join(lines) + "\n"

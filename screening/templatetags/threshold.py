@@ -1,21 +1,17 @@
-"""Small filters for showing assessments: severity words, substance names, dictionary look-ups."""
+"""Small filters for pages about today's rule set (the rule set page, the case library, the forms): its names by
+code, dictionary look-ups. A stored revision is never shown through these: its outputs read screening/presenter.py."""
 from django import template
 
 from screening.engine import default_ruleset
+from screening.engine.present import severity
 
 register = template.Library()
-SYMBOLS = {"critical": "▲", "warning": "■", "info": "●", "none": "○"}
 
 
 @register.filter
-def severity_name(code: str) -> str:
-    names = {s["code"]: s["name"] for s in default_ruleset().severities}
-    return names.get(code, "No flag" if code == "none" else code)
-
-
-@register.filter
-def severity_symbol(code: str) -> str:
-    return SYMBOLS.get(code, "")
+def severity_label(code: str) -> dict:
+    """A severity code as templates/includes/severity.html shows it, named by today's rule set."""
+    return severity(code, default_ruleset().labels())
 
 
 @register.filter
@@ -40,21 +36,8 @@ def grade_name(code: str) -> str:
 
 
 @register.filter
-def field_label(name: str) -> str:
-    spec = default_ruleset().intake.fields.get(name)
-    return spec.label if spec else name
-
-
-@register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def class_names(codes: list[str]) -> str:
-    """Medication class codes as words: ['ssri', 'serotonergic'] -> 'SSRI, Serotonergic'."""
-    names = default_ruleset().catalogue.class_names
-    return ", ".join(names.get(c, c) for c in codes) or "no interaction class the rules use"
 
 
 @register.filter

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         except IntakeError as exc:
             raise CommandError(f"invalid intake: {exc}", returncode=2) from None
         if format == "text":
-            self.stdout.write(text_report(assessment, default_ruleset()), ending="")
+            self.stdout.write(text_report(assessment, default_ruleset().labels()), ending="")
         else:
             self.stdout.write(json.dumps(assessment, indent=2, ensure_ascii=False))
 

@@ -4,7 +4,7 @@ import textwrap
 
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.cases import CASES_DIR, CaseError, load_library
+from library.cases import CASES_DIR, CaseError, load_library
 from screening.engine import default_ruleset
 
 

@@ -2,8 +2,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from screening.cases import CASES_DIR, CaseError, load_library
-from screening.models import Case
+from library.cases import CASES_DIR, CaseError, load_library
+from library.models import Case
 
 FIELDS = ("title", "difficulty", "substances", "vignette", "intake", "objectives", "teaching_notes", "expected")
 

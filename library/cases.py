@@ -1,6 +1,6 @@
 """The trainee case library: reads and validates fixtures/cases/*.yaml, reads and scores quiz answers.
 
-No views and no database here; `load_cases` puts the files into the `Case` model, `views_cases` shows them.
+No views and no database here; `load_cases` puts the files into the `Case` model, `library.views` shows them.
 
 Score of one attempt (shown on every result page):
     factor part   = hits / (hits + misses + false alarms), or 1 when the case expects nothing and nothing was marked

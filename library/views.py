@@ -4,13 +4,12 @@ Who sees what: any signed-in user with a role (clinician, clinical lead, trainee
 user's quiz attempts and progress are visible to that user only. No client screening appears here.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from screening.cases import (
+from library.cases import (
     DIFFICULTIES,
     SCORE_EXPLANATION,
     SEVERITIES,
@@ -21,21 +20,17 @@ from screening.cases import (
     score_answer,
     severity_field,
 )
+from library.models import Case, QuizAttempt
+from screening.access import get_attempt_for_read, own_attempts, require_library_role
 from screening.engine import IntakeError, default_ruleset
-from screening.models import Case, QuizAttempt
-from screening.roles import role_of
+from screening.engine.present import present, severity
 
 PAGE_SIZE = 20
 RECENT = 20
 
 
-def _require_library_role(user) -> None:
-    if role_of(user) is None:
-        raise PermissionDenied("The case library is for clinicians, clinical leads and trainees.")
-
-
 def _get_case(user, slug: str) -> Case:
-    _require_library_role(user)
+    require_library_role(user)
     return get_object_or_404(Case, slug=slug)
 
 
@@ -47,7 +42,7 @@ def quiz_attempt_create(*, user, case: Case, answer: dict) -> QuizAttempt:
 
 @require_GET
 def case_list(request):
-    _require_library_role(request.user)
+    require_library_role(request.user)
     ruleset = default_ruleset()
     substances = [s["code"] for s in ruleset.substances]
     factors = [f["code"] for f in ruleset.factors]
@@ -61,8 +56,8 @@ def case_list(request):
              and (not chosen["factor"] or chosen["factor"] in c.expected.get("factors", []))
              and (not chosen["difficulty"] or c.difficulty == chosen["difficulty"])]
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    mine = {row["case"]: row for row in QuizAttempt.objects.filter(
-        user=request.user, case__in=[c.pk for c in page.object_list]).values("case").annotate(
+    mine = {row["case"]: row for row in own_attempts(request.user, QuizAttempt.objects.filter(
+        case__in=[c.pk for c in page.object_list])).values("case").annotate(
         attempts=Count("id"), best=Max("score"))}
     rows = [(c, mine.get(c.pk)) for c in page.object_list]
     return render(request, "cases/list.html", {
@@ -91,7 +86,7 @@ def intake_sections(intake: dict) -> list[dict]:
 @require_GET
 def case_detail(request, slug: str):
     case = _get_case(request.user, slug)
-    attempts = QuizAttempt.objects.filter(user=request.user, case=case)[:5]
+    attempts = own_attempts(request.user, QuizAttempt.objects.filter(case=case))[:5]
     return render(request, "cases/detail.html", {
         "case": case, "sections": intake_sections(case.intake), "medications": case.intake.get("medications"),
         "paragraphs": case.vignette.split("\n\n"), "attempts": attempts})
@@ -126,15 +121,16 @@ def case_quiz(request, slug: str):
 
 @require_GET
 def case_attempt(request, slug: str, pk: int):
-    _require_library_role(request.user)
-    attempt = get_object_or_404(QuizAttempt.objects.select_related("case"), pk=pk, case__slug=slug,
-                                user=request.user)
+    attempt = get_attempt_for_read(request.user, QuizAttempt.objects.select_related("case").filter(case__slug=slug),
+                                   pk)
     case, result = attempt.case, attempt.result
     try:
         engine = engine_view(case.intake)
     except IntakeError:
         engine = None  # the rule set changed under the case; the page says so
-    flags = engine["assessment"]["flags"] if engine else []
+    labels = default_ruleset().labels()
+    shown = present(engine["assessment"], labels) if engine else {"flags": [], "by_factor": []}
+    flags, by_factor = shown["flags"], {group["factor"]: group["flags"] for group in shown["by_factor"]}
     order = [f["code"] for _, group in factor_groups() for f in group]
     shown = set(result["expected_factors"]) | set(attempt.answer["factors"]) | {f["factor"] for f in flags}
     rows = []
@@ -143,8 +139,11 @@ def case_attempt(request, slug: str, pk: int):
                    else "false_alarm" if code in result["false_alarms"] else "")
         rows.append({"code": code, "outcome": outcome, "marked": code in attempt.answer["factors"],
                      "expected": code in result["expected_factors"],
-                     "engine": [f for f in flags if f["factor"] == code]})
-    severity_rows = [{"code": s, **v, "engine": engine["severity"].get(s) if engine else None}
+                     "engine": by_factor.get(code, [])})
+    severity_rows = [{"code": s, "right": v["right"], "name": labels["substances"].get(s, s),
+                      "answer": v["answer"] and severity(v["answer"], labels),
+                      "expected": severity(v["expected"], labels),
+                      "engine": severity(engine["severity"][s], labels) if engine and s in engine["severity"] else None}
                      for s, v in result["severity"].items()]
     agrees = engine is not None and sorted(engine["factors"]) == sorted(result["expected_factors"]) and all(
         engine["severity"].get(s) == v["expected"] for s, v in result["severity"].items())
@@ -160,8 +159,7 @@ def case_attempt(request, slug: str, pk: int):
 
 @require_GET
 def case_progress(request):
-    _require_library_role(request.user)
-    attempts = list(QuizAttempt.objects.filter(user=request.user).select_related("case"))
+    attempts = list(own_attempts(request.user, QuizAttempt.objects.select_related("case")))
     order = {f["code"]: i for i, f in enumerate(f for _, group in factor_groups() for f in group)}
     rows = sorted(progress(a.result for a in attempts), key=lambda r: order.get(r["factor"], len(order)))
     substances = {}

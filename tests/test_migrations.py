@@ -1,0 +1,58 @@
+"""Migrations carry stored rows across: the case library's move to its own app, and the per-revision data."""
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE_MOVE = [("screening", "0002_roles")]
+AFTER_MOVE = [("library", "0001_initial")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def back_to(transactional_db):
+    """Migrates back to the given targets for the test, then forward to the latest schema again."""
+    yield migrate
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_cases_and_attempts_move_to_the_library_with_their_rows(back_to):
+    old = back_to(BEFORE_MOVE)
+    user = old.get_model("auth", "User").objects.create(username="trainee-before-the-move")
+    case = old.get_model("screening", "Case").objects.create(
+        slug="moved-case", title="A case stored before the move", difficulty="introductory", substances=["mdma"],
+        vignette="Text.", intake={"substances": ["mdma"]}, objectives=["o"], teaching_notes={}, expected={})
+    old.get_model("screening", "QuizAttempt").objects.create(
+        user=user, case=case, answer={"factors": []}, result={"score": 0.5}, score=0.5)
+
+    new = migrate(AFTER_MOVE)
+
+    moved = new.get_model("library", "Case").objects.get(slug="moved-case")
+    assert moved.title == "A case stored before the move" and moved.intake == {"substances": ["mdma"]}
+    attempt = new.get_model("library", "QuizAttempt").objects.get(case=moved)
+    assert attempt.user.username == "trainee-before-the-move" and attempt.score == 0.5
+    assert "library_case" in connection.introspection.table_names()
+    assert "screening_case" not in connection.introspection.table_names()
+
+
+def test_existing_revisions_get_their_client_code_and_the_rule_sets_names(back_to):
+    from screening.engine import default_ruleset
+
+    old = back_to([("screening", "0002_move_cases_to_library")])
+    user = old.get_model("auth", "User").objects.create(username="clinician-before")
+    screening = old.get_model("screening", "Screening").objects.create(owner=user, client_code="KEPT-01")
+    old.get_model("screening", "Revision").objects.create(
+        screening=screening, number=1, intake={"substances": ["mdma"]}, ruleset_version="2026.11.0",
+        assessment={"flags": []}, created_by=user)
+
+    new = migrate([("screening", "0003_revision_client_code_labels")])
+
+    revision = new.get_model("screening", "Revision").objects.get(screening_id=screening.pk)
+    assert revision.client_code == "KEPT-01"
+    assert revision.labels == default_ruleset().labels() and revision.labels["substances"]["mdma"] == "MDMA"
