@@ -38,6 +38,9 @@ MATRIX = {
     "revision_pdf": ("get", ("screening", 1), SCREENING),
     "screening_edit": ("get", ("screening",), SCREENING_EDIT),
     "acknowledge": ("post", ("screening", 1), {**SCREENING_EDIT, "clinician": 302}),
+    # The erasure form (GET): only a clinical lead; erasing itself is tested in test_record.py.
+    "screening_erase": ("get", ("screening",), {"anonymous": LOGIN, "trainee": 403, "clinician": 403,
+                                                "clinician2": 403, "lead": 200}),
     "audit_log": ("get", (), {"anonymous": LOGIN, "trainee": 403, "clinician": 403, "clinician2": 403,
                               "lead": 200}),
     "case_list": ("get", (), EVERY_ROLE),
