@@ -3,13 +3,14 @@ chain and `audit_verify`, no lost edits, erasure and retention, and the SQLite b
 bench/with_postgres.sh, on PostgreSQL."""
 import re
 import sqlite3
+import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models.deletion import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
@@ -181,6 +182,33 @@ class TestHashChain:
         drop_triggers()
         with pytest.raises(CommandError, match="no longer refuses changes"):
             call_command("audit_verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_keep_one_chain(clinician):
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQLite test database is in memory; SQLite's writers queue at BEGIN IMMEDIATE anyway")
+    screening = flagged(clinician)
+    workers, errors = 6, []
+    barrier = threading.Barrier(workers)
+
+    def append():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                audit(clinician, "viewed", screening, 1)
+        except Exception as exc:  # any failure of a writer fails the test below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and AuditEvent.objects.count() == 1 + workers * 5
+    call_command("audit_verify")
 
 
 class TestAuditedReads:
