@@ -311,6 +311,10 @@ class TestErasure:
         page = signed_in.get(reverse("screening_detail", args=[screening.pk]))
         assert page.status_code == 410 and "The client withdrew consent." in page.content.decode()
         assert "RC-1001" not in page.content.decode() and "Nardil" not in page.content.decode()
+        for name in ("revision_pdf", "revision_export"):  # no printout or export is made of it any more
+            assert signed_in.get(reverse(name, args=[screening.pk, 1])).status_code == 404
+        listing = signed_in.get(reverse("screening_list")).content.decode()
+        assert "(erased)" in listing and "RC-1001" not in listing
         call_command("audit_verify")  # the chain holds across the erasure
 
     def test_erasure_needs_a_reason_and_a_lead(self, client, clinician, lead):
