@@ -8,7 +8,8 @@ quiz attempt, so that a new view cannot forget a check.
     no role / anonymous  none (403 / sign in)            none (403 / sign in)
 
 A screening, revision or attempt the user may not read is a 404, exactly like one that does not exist, so that
-nobody learns which ids are in use. The case library's models live in the library app, which passes its own
+nobody learns which ids are in use. A refused request for a screening (403 or 404) is written to the audit trail
+without content: who asked for which number. The case library's models live in the library app, which passes its own
 querysets in: nothing here imports it.
 """
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from screening.models import Revision, Screening
 from screening.roles import is_clinician, is_lead, role_of
+from screening.services import audit_refused
 
 
 def require_screening_role(user) -> None:
@@ -46,13 +48,36 @@ def readable_screenings(user) -> QuerySet:
     return Screening.objects.all() if is_lead(user) else Screening.objects.filter(owner=user)
 
 
+def _audited_refusal(get):
+    def lookup(user, pk: int) -> Screening:
+        try:
+            return get(user, pk)
+        except (PermissionDenied, Http404):
+            audit_refused(user, pk)
+            raise
+    lookup.__doc__ = get.__doc__
+    return lookup
+
+
+@_audited_refusal
 def get_screening_for_read(user, pk: int) -> Screening:
+    """A screening this user may read, or 404 (403 without a screening role); a refusal is audited."""
     return get_object_or_404(readable_screenings(user), pk=pk)
 
 
+@_audited_refusal
 def get_screening_for_edit(user, pk: int) -> Screening:
+    """A screening this user may change, or 404 (403 for a role that changes none); a refusal is audited."""
     require_clinician(user)
     return get_object_or_404(Screening, pk=pk, owner=user)
+
+
+@_audited_refusal
+def get_screening_for_erasure(user, pk: int) -> Screening:
+    """A screening a clinical lead may erase, or 404; 403 for anyone else; a refusal is audited."""
+    if not is_lead(user):
+        raise PermissionDenied("Only a clinical lead can erase a screening.")
+    return get_object_or_404(Screening, pk=pk)
 
 
 def can_edit(user, screening: Screening) -> bool:

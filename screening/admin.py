@@ -2,6 +2,7 @@
 from django.contrib import admin
 
 from screening.models import Acknowledgement, AuditEvent, Revision, Screening
+from screening.services import audit
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -26,6 +27,14 @@ class ScreeningAdmin(ReadOnlyAdmin):
 @admin.register(Revision)
 class RevisionAdmin(ReadOnlyAdmin):
     list_display = ["screening", "number", "ruleset_version", "created_by", "created_at"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Reading one revision's content here is audited, as on the assessment page."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        revision = self.get_object(request, object_id) if response.status_code == 200 else None
+        if revision is not None:
+            audit(request.user, "admin_viewed", revision.screening, revision.number)
+        return response
 
 
 @admin.register(Acknowledgement)

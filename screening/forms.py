@@ -252,3 +252,36 @@ class AcknowledgeForm(forms.Form):
         if rule not in self.rule_ids:
             raise forms.ValidationError("That flag is not part of this revision.")
         return rule
+
+
+def _shown(field, value) -> str:
+    """A form value as the clinician reads it on the conflict page."""
+    if value in (None, "", []):
+        return "Not assessed" if isinstance(field, forms.ChoiceField) else "(empty)"
+    if isinstance(field, forms.BooleanField):
+        return "Ticked" if value else "Not ticked"
+    if isinstance(field, forms.ChoiceField):
+        names = dict(field.choices)
+        values = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(str(names.get(v, v)) for v in values)
+    return str(value)
+
+
+def form_differences(form: "IntakeForm", theirs: dict) -> list[tuple[str, str, str]]:
+    """(question, mine, theirs) for every answer of a valid posted form that differs from a stored revision's."""
+    mine = IntakeForm.initial_from(form.cleaned_data["client_code"], form.intake(), form.answers())
+    rows = []
+    for name, field in form.fields.items():
+        a, b = mine.get(name), theirs.get(name)
+        if (a in (None, "", [], False)) and (b in (None, "", [], False)) or a == b:
+            continue
+        rows.append((str(field.label or name), _shown(field, a), _shown(field, b)))
+    return rows
+
+
+class ErasureForm(forms.Form):
+    reason = forms.CharField(
+        label="Why this screening is erased", max_length=500, strip=True,
+        help_text="Kept in the audit trail with your name and the time; write no clinical content here "
+                  "(for example: the client withdrew consent, or the retention period has passed).",
+        widget=forms.Textarea(attrs={"rows": 2}))

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Screening(models.Model):
@@ -11,10 +12,18 @@ class Screening(models.Model):
     client_code = models.CharField(max_length=32, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # The new-screening form's one-time key: posting the same form again finds this screening instead of a second.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+    # Set by erasure (services.screening_erase): the revisions and their acknowledgements are gone; the audit
+    # trail keeps the tombstone (who, when, why).
+    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
 
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [models.Index(fields=["owner", "-updated_at"])]
+        constraints = [models.UniqueConstraint(fields=["owner", "idempotency_key"], name="one_screening_per_form")]
 
     def __str__(self):
         return f"{self.client_code} (#{self.pk})"
@@ -43,7 +52,7 @@ class Revision(models.Model):
 
 
 class Acknowledgement(models.Model):
-    """A clinician's note that a flag was seen and discussed, with a short reason."""
+    """A clinician's note that a flag was seen and discussed, with a short reason; a later one adds a row."""
 
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="acknowledgements")
     rule_id = models.CharField(max_length=80)
@@ -52,26 +61,37 @@ class Acknowledgement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["created_at"]
-        constraints = [models.UniqueConstraint(fields=["revision", "rule_id"], name="one_ack_per_flag")]
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["revision", "rule_id"], name="screening_a_revisio_ack_idx")]
 
     def __str__(self):
         return f"{self.rule_id} acknowledged on {self.revision}"
 
 
-AUDIT_ACTIONS = ("created", "viewed", "revised", "printed", "acknowledged", "exported")
+AUDIT_ACTIONS = ("created", "viewed", "revised", "printed", "acknowledged", "exported",
+                 "refused", "admin_viewed", "erased")
 
 
 class AuditEvent(models.Model):
-    """Append-only record of who did what to which screening; holds no intake content."""
+    """Append-only record of who did what to which screening; holds no intake content.
+
+    Each event carries the hash of its predecessor and its own (screening/audit_chain.py); database triggers refuse
+    UPDATE and DELETE (migration 0004). A refused request ("refused") names the screening number asked for in
+    `screening_ref` only, since that screening may not exist; `reason` is the erasure's why, never clinical content.
+    """
 
     ACTIONS = [(a, a) for a in AUDIT_ACTIONS]
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=ACTIONS)
-    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="audit_events")
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="audit_events")
+    screening_ref = models.PositiveBigIntegerField(null=True, blank=True)
     revision_number = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    prev_hash = models.CharField(max_length=64, editable=False, unique=True)  # one successor per event: a chain
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -79,7 +99,7 @@ class AuditEvent(models.Model):
                                               name="audit_action_known")]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} screening {self.screening_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} screening {self.screening_ref}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("screenings/new/", views_screenings.screening_new, name="screening_new"),
     path("screenings/<int:pk>/", views_screenings.screening_detail, name="screening_detail"),
     path("screenings/<int:pk>/edit/", views_screenings.screening_edit, name="screening_edit"),
+    path("screenings/<int:pk>/erase/", views_screenings.screening_erasure, name="screening_erase"),
     path("screenings/<int:pk>/r/<int:number>/", views_screenings.screening_detail, name="revision_detail"),
     path("screenings/<int:pk>/r/<int:number>/acknowledge/", views_screenings.acknowledge, name="acknowledge"),
     path("screenings/<int:pk>/r/<int:number>/export/", views_screenings.revision_export, name="revision_export"),

@@ -4,6 +4,7 @@ Who sees what: a clinician reads and edits only their own screenings (another's 
 all and edits none; a trainee, or a user with no role, sees no screening at all (403).
 """
 import json
+import uuid
 from functools import lru_cache
 
 from django.contrib import messages
@@ -19,18 +20,26 @@ from screening.access import (
     can_edit,
     get_revision,
     get_screening_for_edit,
+    get_screening_for_erasure,
     get_screening_for_read,
     readable_screenings,
     require_clinician,
     require_lead,
 )
 from screening.engine import default_ruleset
-from screening.forms import AcknowledgeForm, IntakeForm
-from screening.models import AUDIT_ACTIONS, AuditEvent, Revision, Screening
+from screening.forms import AcknowledgeForm, ErasureForm, IntakeForm, form_differences
+from screening.models import AUDIT_ACTIONS, Acknowledgement, AuditEvent, Revision, Screening
 from screening.presenter import present_revision, revision_summary
 from screening.presenter import revision_export as export_body
 from screening.roles import is_lead
-from screening.services import audit, flag_acknowledge, screening_create, screening_revise
+from screening.services import (
+    SupersededRevision,
+    audit,
+    flag_acknowledge,
+    screening_create,
+    screening_erase,
+    screening_revise,
+)
 
 PAGE_SIZE = 20
 
@@ -62,75 +71,147 @@ def medication_datalist_options(ruleset) -> str:
     return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
 
-def _intake_page(request, form, *, screening=None):
+def _intake_page(request, form, *, screening=None, base_revision=None, idempotency_key=None):
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "screening/intake_form.html",
                   {"form": form, "screening": screening,
-                   "medication_options": medication_datalist_options(default_ruleset())}, status=status)
+                   "medication_options": medication_datalist_options(default_ruleset()),
+                   "base_revision": base_revision, "idempotency_key": idempotency_key}, status=status)
+
+
+def _posted_key(request) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
 
 
 @require_http_methods(["GET", "POST"])
 def screening_new(request):
+    """The new-screening form; its one-time key makes a second post of the same form find the first screening."""
     require_clinician(request.user)
     form = IntakeForm(request.POST if request.method == "POST" else None)  # an empty POST is refused, not ignored
+    key = _posted_key(request) if request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
         screening = screening_create(owner=request.user, client_code=form.cleaned_data["client_code"],
-                                     intake=form.intake(), answers=form.answers())
+                                     intake=form.intake(), answers=form.answers(), idempotency_key=key)
         messages.success(request, "Screening saved as revision 1.")
         return redirect("screening_detail", pk=screening.pk)
-    return _intake_page(request, form)
+    return _intake_page(request, form, idempotency_key=key or uuid.uuid4())
+
+
+def _posted_base(request, current: Revision) -> int:
+    """The revision the posted form started from; a post naming none (a script, not the form) means the current."""
+    raw = request.POST.get("base_revision")
+    if raw is None:
+        return current.number
+    try:
+        return int(raw)
+    except ValueError:
+        return 0  # unreadable: treated as stale, so the conflict page shows what would change
 
 
 @require_http_methods(["GET", "POST"])
 def screening_edit(request, pk: int):
+    """The edit form, which carries the revision it started from: saving over a newer one shows the conflict."""
     screening = get_screening_for_edit(request.user, pk)
     current = get_revision(screening, None)
-    if request.method == "POST":
-        form = IntakeForm(request.POST)
-        if form.is_valid():
-            revision = screening_revise(screening=screening, user=request.user,
-                                        client_code=form.cleaned_data["client_code"], intake=form.intake(),
-                                        answers=form.answers())
-            messages.success(request, f"Saved as revision {revision.number}. Earlier revisions are kept as shown.")
-            return redirect("screening_detail", pk=screening.pk)
-    else:
+    if request.method == "GET":
         form = IntakeForm(initial=IntakeForm.initial_from(screening.client_code, current.intake, current.answers))
-    return _intake_page(request, form, screening=screening)
+        return _intake_page(request, form, screening=screening, base_revision=current.number)
+    form = IntakeForm(request.POST)
+    base = _posted_base(request, current)
+    if not form.is_valid():
+        return _intake_page(request, form, screening=screening, base_revision=base)
+    if base != current.number:
+        theirs = IntakeForm.initial_from(screening.client_code, current.intake, current.answers)
+        return render(request, "screening/edit_conflict.html", {
+            "screening": screening, "current": current, "base": base,
+            "differences": form_differences(form, theirs),
+            "entries": [(name, value) for name, values in request.POST.lists() if name not in
+                        ("csrfmiddlewaretoken", "base_revision") for value in values],
+        }, status=409)
+    revision = screening_revise(screening=screening, user=request.user, client_code=form.cleaned_data["client_code"],
+                                intake=form.intake(), answers=form.answers())
+    messages.success(request, f"Saved as revision {revision.number}. Earlier revisions are kept as shown.")
+    return redirect("screening_detail", pk=screening.pk)
 
 
-def _assessment_page(request, screening: Screening, revision: Revision, ack_form=None, status=200):
+def _acknowledgements(screening: Screening, revision: Revision) -> tuple[dict, dict]:
+    """Every acknowledgement of this revision by rule, oldest first; and, per rule, the latest on an earlier one."""
+    history, earlier = {}, {}
+    for ack in (Acknowledgement.objects.filter(revision__screening=screening, revision__number__lte=revision.number)
+                .select_related("user", "revision").order_by("created_at", "id")):
+        if ack.revision_id == revision.pk:
+            history.setdefault(ack.rule_id, []).append(ack)
+        else:
+            earlier[ack.rule_id] = ack
+    return history, earlier
+
+
+def _assessment_page(request, screening: Screening, revision: Revision, ack_form=None, status=200, refusal=""):
     audit(request.user, "viewed", screening, revision.number)
     ruleset = default_ruleset()
+    revisions = screening.revisions.select_related("created_by").only(
+        "number", "created_at", "ruleset_version", "created_by__username")
+    history, earlier = _acknowledgements(screening, revision)
     return render(request, "screening/assessment.html", {
         "screening": screening,
         "revision": revision,
-        "revisions": screening.revisions.select_related("created_by").only(
-            "number", "created_at", "ruleset_version", "created_by__username"),
-        "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},
+        "revisions": revisions,
+        "is_latest": revision.number == max(r.number for r in revisions),
+        "ack_history": history,
+        "earlier_acks": earlier,
         "p": present_revision(revision),
         "can_edit": can_edit(request.user, screening),
+        "can_erase": is_lead(request.user),
         "current_version": ruleset.version,
         "ack_form": ack_form,
+        "ack_refusal": refusal,
     }, status=status)
 
 
 @require_GET
 def screening_detail(request, pk: int, number: int | None = None):
     screening = get_screening_for_read(request.user, pk)
+    if screening.erased_at is not None:
+        tombstone = screening.audit_events.filter(action="erased").select_related("user").first()
+        return render(request, "screening/erased.html", {"screening": screening, "tombstone": tombstone},
+                      status=410)
     return _assessment_page(request, screening, get_revision(screening, number))
 
 
 @require_POST
 def acknowledge(request, pk: int, number: int):
+    """Adds an acknowledgement to the current revision; a superseded revision refuses with 409 and says why."""
     screening = get_screening_for_edit(request.user, pk)
     revision = get_revision(screening, number)
     form = AcknowledgeForm(request.POST, rule_ids=[f["rule"] for f in revision.assessment["flags"]])
     if not form.is_valid():
         return _assessment_page(request, screening, revision, ack_form=form, status=400)
-    flag_acknowledge(revision=revision, user=request.user, rule_id=form.cleaned_data["rule"],
-                     reason=form.cleaned_data["reason"])
+    try:
+        flag_acknowledge(revision=revision, user=request.user, rule_id=form.cleaned_data["rule"],
+                         reason=form.cleaned_data["reason"])
+    except SupersededRevision as refusal:
+        return _assessment_page(request, screening, revision, status=409, refusal=str(refusal))
     messages.success(request, "Acknowledgement saved.")
     return redirect(f"{revision_url(screening, revision)}#flag-{form.cleaned_data['rule']}")
+
+
+@require_http_methods(["GET", "POST"])
+def screening_erasure(request, pk: int):
+    """A clinical lead erases a screening's clinical content with a reason; the audit trail keeps a tombstone."""
+    screening = get_screening_for_erasure(request.user, pk)
+    if screening.erased_at is not None:
+        return redirect("screening_detail", pk=screening.pk)
+    form = ErasureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        screening_erase(screening=screening, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, "The screening's clinical content was erased; the audit trail records why.")
+        return redirect("screening_detail", pk=screening.pk)
+    return render(request, "screening/erase.html", {"screening": screening, "form": form,
+                                                    "revision_count": screening.revisions.count()},
+                  status=400 if form.errors else 200)
 
 
 def revision_url(screening: Screening, revision: Revision) -> str:

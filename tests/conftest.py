@@ -64,3 +64,18 @@ def healthy_intake(**overrides) -> dict:
               if field.type != "text"}
     intake.update(overrides)
     return intake
+
+
+def stored_as_older_rules_showed(owner, intake: dict, change, client_code: str = "TH-2001"):
+    """A screening whose one revision holds an assessment as an older rule set stored it: today's assessment with
+    `change(assessment)` applied. The record is append-only, so the revision is written that way, never updated."""
+    from screening.engine import assess, default_ruleset
+    from screening.models import Revision, Screening
+
+    screening = Screening.objects.create(owner=owner, client_code=client_code)
+    assessment = assess(intake)
+    change(assessment)
+    Revision.objects.create(screening=screening, number=1, client_code=client_code, intake=intake, answers={},
+                            assessment=assessment, labels=default_ruleset().labels(),
+                            ruleset_version=assessment["ruleset_version"], created_by=owner)
+    return screening

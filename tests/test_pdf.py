@@ -21,7 +21,7 @@ from screening.models import AuditEvent
 from screening.roles import CLINICIAN
 from screening.services import flag_acknowledge, screening_create
 from screening.views import blank_form_context
-from tests.conftest import client_for, healthy_intake, make_user
+from tests.conftest import client_for, healthy_intake, make_user, stored_as_older_rules_showed
 
 STATIC = Path(settings.STATICFILES_DIRS[0]).resolve()
 
@@ -144,15 +144,17 @@ class TestSummaryContent:
         assert squash("No caution factor was raised") in text and squash(DISCLAIMER) in text
 
     def test_the_reprint_shows_the_stored_assessment_not_todays_rules(self, client, clinician):
-        screening = make_screening(clinician)
-        revision = screening.revisions.first()
-        original = revision.assessment["flags"][0]["title"]
-        revision.assessment["flags"][0]["title"] = "A title stored by an older rule set"
-        revision.assessment["ruleset_version"] = revision.ruleset_version = "2025.01.7"
-        revision.save()
+        original = []
+
+        def older(assessment):
+            original.append(assessment["flags"][0]["title"])
+            assessment["flags"][0]["title"] = "A title stored by an older rule set"
+            assessment["ruleset_version"] = "2025.01.7"
+
+        screening = stored_as_older_rules_showed(clinician, typical_intake(), older, client_code="TH-3001")
         text = squash(pdf_text(get_pdf(client, clinician, screening).content))
         assert squash("A title stored by an older rule set") in text
-        assert squash(original) not in text
+        assert squash(original[0]) not in text
         assert squash("Rule set 2025.01.7") in text
 
     def test_each_revision_prints_its_own_assessment(self, client, clinician):

@@ -9,7 +9,7 @@ from django.utils.html import escape
 from screening.engine import default_ruleset
 from screening.models import Acknowledgement, AuditEvent, Revision, Screening
 from screening.services import screening_create
-from tests.conftest import client_for, healthy_intake
+from tests.conftest import client_for, healthy_intake, stored_as_older_rules_showed
 
 
 def form_data(**overrides) -> dict:
@@ -116,11 +116,11 @@ class TestAssessmentPage:
         assert f"rule set <strong>{default_ruleset().version}</strong>" in page
 
     def test_an_old_revision_shows_what_was_shown_then(self, client, clinician):
-        screening = make_screening(clinician, medications=["Nardil"])
-        revision = screening.revisions.first()
-        stored = revision.assessment
-        stored["flags"][0]["title"] = "A title from an older rule set"
-        Revision.objects.filter(pk=revision.pk).update(assessment=stored, ruleset_version="2025.01.0")
+        def older(assessment):
+            assessment["flags"][0]["title"] = "A title from an older rule set"
+            assessment["ruleset_version"] = "2025.01.0"
+
+        screening = stored_as_older_rules_showed(clinician, healthy_intake(medications=["Nardil"]), older)
         page = client_for(client, clinician).get(reverse("revision_detail", args=[screening.pk, 1])).content.decode()
         assert "A title from an older rule set" in page
         assert "The current rule set is" in page
