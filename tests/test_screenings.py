@@ -301,6 +301,11 @@ def test_every_role_reads_the_rule_set_and_the_blank_form(client, clinician, tra
         assert ruleset.version in page
         assert all(escape(rule.title) in page for rule in ruleset.rules)
         assert all(s["url"] in page for s in ruleset.sources.values())
+        assert all(escape(r.severity_note) in page for r in ruleset.rules if r.severity_note)
+        assert "(the label states a contraindication)" in page and "(the label states a warning)" in page
         blank = client.get(reverse("intake_blank")).content.decode()
+        for name in ("suicide_attempt_lifetime", "harm_to_others", "prior_adverse_reaction", "weight_kg",
+                     "hyponatraemia_history"):
+            assert escape(ruleset.intake.fields[name].label) in blank, name
         assert "In the past month, has the client wished they were dead" in blank
         assert "Consent about touch and boundaries has been discussed" in blank
