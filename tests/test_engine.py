@@ -29,6 +29,20 @@ def test_it_raises_no_flag_for_a_healthy_intake():
     assert assessment["not_assessed"] == []
 
 
+@pytest.mark.parametrize("lines", [[""], ["   ", "\t"], ["\n"]])
+def test_blank_medication_lines_are_not_an_answer(lines):
+    assessment = assess({"substances": ["mdma"], "medications": lines})
+    assert "medications" in assessment["not_assessed"]
+    assert assessment["flags"] == []
+
+
+def test_an_empty_medication_list_is_an_answer_and_blank_lines_beside_a_name_are_dropped():
+    assert "medications" not in assess({"substances": ["mdma"], "medications": []})["not_assessed"]
+    assessment = assess({"substances": ["mdma"], "medications": ["  ", "Nardil"]})
+    assert [m["input"] for m in assessment["medications"]["recognised"]] == ["Nardil"]
+    assert "medications" not in assessment["not_assessed"]
+
+
 def test_it_lists_every_unanswered_field_as_not_assessed():
     assessment = assess({"substances": ["lsd"]})
     assert "long_qt" in assessment["not_assessed"]

@@ -118,7 +118,8 @@ class TestTheDatabaseRefusesChanges:
 
     def test_revisions_and_acknowledgements_refuse_update_and_delete(self, clinician):
         screening = flagged(clinician)
-        flag_acknowledge(revision=screening.revisions.first(), user=clinician, rule_id=first_rule(screening), reason="Seen.")
+        flag_acknowledge(revision=screening.revisions.first(), user=clinician, rule_id=first_rule(screening),
+                         reason="Seen.")
         refused(lambda: Revision.objects.update(intake={"substances": ["lsd"]}))
         refused(lambda: raw("UPDATE screening_revision SET ruleset_version = 'x'"))
         refused(lambda: raw("DELETE FROM screening_revision"))
@@ -296,7 +297,8 @@ class TestNoLostEdits:
 class TestErasure:
     def test_a_lead_erases_with_a_reason_and_the_trail_keeps_a_tombstone(self, client, clinician, lead):
         screening = flagged(clinician)
-        flag_acknowledge(revision=screening.revisions.first(), user=clinician, rule_id=first_rule(screening), reason="Seen.")
+        flag_acknowledge(revision=screening.revisions.first(), user=clinician, rule_id=first_rule(screening),
+                         reason="Seen.")
         signed_in = client_for(client, lead)
         assert signed_in.get(reverse("screening_erase", args=[screening.pk])).status_code == 200
         response = signed_in.post(reverse("screening_erase", args=[screening.pk]),

@@ -60,6 +60,8 @@ def _edit_first_rule(knowledge, change):
     (lambda r: r.update(when={"shoe_size": 9}), "`shoe_size` is not an intake field"),
     (lambda r: r.update(when={"medication_class": "vitamins"}), "unknown classes"),
     (lambda r: r.update(when={"age": {"about": 3}}), "comparisons must be"),
+    (lambda r: r.update(when={"not": {"psychosis_history": True}}), "`not` must stand beside"),
+    (lambda r: r.update(when={"any": [{"age": {"lt": 18}}, {"not": {"pregnant": True}}]}), "`not` must stand beside"),
     (lambda r: r.update(extra="x"), "unknown key `extra`"),
 ])
 def test_a_malformed_rule_fails_naming_the_file_and_the_rule(knowledge, change, message):

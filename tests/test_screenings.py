@@ -1,4 +1,5 @@
 """The clinician workflow through the Django test client: intake, assessment, revisions, acknowledgements, access."""
+import html
 import json
 import re
 
@@ -61,6 +62,26 @@ class TestNewScreening:
         assert "Prefers morning sessions." in page
         assert AuditEvent.objects.filter(action="created", screening=screening).exists()
 
+    def test_the_contract_v2_questions_are_asked_with_why_and_reach_the_assessment(self, client, clinician):
+        page = client_for(client, clinician).get(reverse("screening_new")).content.decode()
+        fields = default_ruleset().intake.fields
+        for name in ("suicide_attempt_lifetime", "harm_to_others", "prior_adverse_reaction", "weight_kg",
+                     "hyponatraemia_history"):
+            assert f'name="{name}"' in page, name
+            assert fields[name].help in html.unescape(page), name
+        assert re.search(r'<input[^>]*name="weight_kg"[^>]*max="300"', page)
+        client_for(client, clinician).post(reverse("screening_new"), form_data(
+            substances=["mdma", "psilocybin"], suicide_attempt_lifetime="yes", harm_to_others="no",
+            prior_adverse_reaction="yes", weight_kg="46", hyponatraemia_history="yes"))
+        revision = Revision.objects.get()
+        assert {k: revision.intake[k] for k in ("suicide_attempt_lifetime", "harm_to_others", "prior_adverse_reaction",
+                                                "weight_kg", "hyponatraemia_history")} == {
+            "suicide_attempt_lifetime": True, "harm_to_others": False, "prior_adverse_reaction": True,
+            "weight_kg": 46, "hyponatraemia_history": True}
+        factors = {f["factor"] for f in revision.assessment["flags"]}
+        assert {"suicide_risk", "prior_adverse_reaction", "body_weight", "hyponatraemia"} <= factors
+        assert "harm_to_others" not in factors
+
     def test_the_cssrs_answers_set_the_ladder(self, client, clinician):
         client_for(client, clinician).post(reverse("screening_new"), form_data(
             cssrs_wish_dead="yes", cssrs_thoughts="yes", cssrs_method="yes", cssrs_intent="no", cssrs_plan="no"))
@@ -83,6 +104,7 @@ class TestNewScreening:
         ({"substances": []}, "substances", "at least one substance"),
         ({"age": "forty"}, "age", "whole number"),
         ({"systolic_bp": "900"}, "systolic_bp", "less than or equal to 300"),
+        ({"weight_kg": "400"}, "weight_kg", "less than or equal to 300"),
         ({"pregnant": "perhaps"}, "pregnant", "Select a valid choice"),
         ({"notes": "x" * 2001}, "notes", "at most 2000"),
         ({"medications": "\n".join(f"drug{i}" for i in range(61))}, "medications", "at most 60"),
@@ -239,6 +261,11 @@ def test_every_role_reads_the_rule_set_and_the_blank_form(client, clinician, tra
         assert ruleset.version in page
         assert all(escape(rule.title) in page for rule in ruleset.rules)
         assert all(s["url"] in page for s in ruleset.sources.values())
+        assert all(escape(r.severity_note) in page for r in ruleset.rules if r.severity_note)
+        assert "(the label states a contraindication)" in page and "(the label states a warning)" in page
         blank = client.get(reverse("intake_blank")).content.decode()
+        for name in ("suicide_attempt_lifetime", "harm_to_others", "prior_adverse_reaction", "weight_kg",
+                     "hyponatraemia_history"):
+            assert escape(ruleset.intake.fields[name].label) in blank, name
         assert "In the past month, has the client wished they were dead" in blank
         assert "Consent about touch and boundaries has been discussed" in blank

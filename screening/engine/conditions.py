@@ -1,7 +1,9 @@
 """Compiles a rule's `when` condition (see knowledge/README.md) into a function, once, at load time.
 
 A compiled check takes the evaluation context and returns the evidence that satisfied it (a non-empty list of
-strings a clinician can read), or None. A field that was not assessed never satisfies anything.
+strings a clinician can read), or None. A field that was not assessed never satisfies anything. Inside a mapping,
+`not: {...}` holds when its condition does not (so an unanswered field inside it lets it hold) and adds no evidence;
+it is how a band of a ladder stays quiet when a stronger band of the same answer fires.
 """
 from collections.abc import Callable
 
@@ -15,7 +17,7 @@ COMPARATORS = {
     "lt": lambda v, limit: v < limit,
     "lte": lambda v, limit: v <= limit,
 }
-SPECIAL_KEYS = ("any", "medication_class", "unrecognised_medication")
+SPECIAL_KEYS = ("any", "not", "medication_class", "unrecognised_medication")
 
 
 class Context:
@@ -37,6 +39,9 @@ class ConditionError(ValueError):
 def compile_condition(when, fields: dict[str, Field], class_names: dict[str, str]) -> Check:
     if not isinstance(when, dict) or not when:
         raise ConditionError("`when` must be a non-empty mapping")
+    if set(when) == {"not"}:
+        # An answer must make a rule fire: absence alone (or only what is absent) never does.
+        raise ConditionError("`not` must stand beside at least one condition that has to hold")
     checks = [_compile_entry(key, value, fields, class_names) for key, value in when.items()]
     if len(checks) == 1:
         return checks[0]
@@ -68,6 +73,13 @@ def _compile_entry(key, value, fields, class_names) -> Check:
             return evidence or None
 
         return any_of
+    if key == "not":
+        excluded = compile_condition(value, fields, class_names)
+
+        def none_of(ctx: Context):
+            return None if excluded(ctx) is not None else []
+
+        return none_of
     if key == "medication_class":
         wanted = frozenset(value if isinstance(value, list) else [value])
         unknown = sorted(c for c in wanted if c not in class_names)
@@ -151,12 +163,15 @@ def _check_value(spec: Field, v) -> None:
 def triggers(when: dict, fields: dict[str, Field]) -> set[tuple]:
     """The answers that could satisfy at least one leaf of a condition, as index keys.
 
-    A condition holds only if some leaf holds, so a rule need be checked only when the intake has one of these:
+    A condition holds only if some leaf outside a `not` holds (a mapping is never `not` alone), so a rule need be
+    checked only when the intake has one of these:
     (field, value) for yes/no and choice answers, (field, "*") for a number that passes some comparison on that
     field, ("class", code) for a medication class, ("unrecognised",) for an unknown medication name.
     """
     keys = set()
     for key, value in when.items():
+        if key == "not":
+            continue  # a `not` never makes a rule fire; the entries beside it do
         if key == "any":
             for branch in value:
                 keys |= triggers(branch, fields)

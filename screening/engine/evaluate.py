@@ -50,6 +50,8 @@ class _Index:
 
 def _collect_number_tests(when: dict, gates: dict[str, list]) -> None:
     for key, value in when.items():
+        if key == "not":
+            continue
         if key == "any":
             for branch in value:
                 _collect_number_tests(branch, gates)

@@ -91,7 +91,9 @@ class IntakeSchema:
                 if spec.type == "substances":
                     raise IntakeError(name, f"is required: a list of one or more of {', '.join(self.substances)}")
                 continue
-            clean[name] = value if quick is not None and quick(value) else check(spec, value)
+            value = value if quick is not None and quick(value) else check(spec, value)
+            if value is not None:  # a check may find nothing that answers the question (blank medication lines)
+                clean[name] = value
         return clean
 
     def _bool(self, spec: Field, value):
@@ -142,6 +144,8 @@ class IntakeSchema:
                 raise IntakeError(spec.name, f"a name is longer than {MAX_MEDICATION_NAME} characters")
             if item and item not in names:
                 names.append(item)
+        if value and not names:
+            return None  # only blank lines: no medicine was named, so the list was not assessed (unlike [])
         return names
 
     def _text(self, spec: Field, value):
