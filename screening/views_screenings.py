@@ -122,8 +122,9 @@ def _assessment_page(request, screening: Screening, revision: Revision, ack_form
     return render(request, "screening/assessment.html", {
         "screening": screening,
         "revision": revision,
+        # screening_id stays loaded: the related manager sets each row's screening, which would read it per row.
         "revisions": screening.revisions.select_related("created_by").only(
-            "number", "created_at", "ruleset_version", "created_by__username"),
+            "screening_id", "number", "created_at", "ruleset_version", "created_by__username"),
         "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},
         "matrix": revision.matrix(),
         "container_to_discuss": container_to_discuss(revision.answers),
