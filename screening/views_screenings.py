@@ -9,7 +9,7 @@ from functools import lru_cache
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -53,21 +53,28 @@ def _get_revision(screening: Screening, number: int | None) -> Revision:
     return revision
 
 
+def _newest_revisions(screening_ids: list[int]) -> tuple[dict[int, int], dict[int, Revision]]:
+    """For the screenings of one page only: how many revisions each has, and its newest (two queries)."""
+    numbers = {row["screening"]: (row["count"], row["newest"]) for row in Revision.objects.filter(
+        screening__in=screening_ids).values("screening").annotate(count=Count("id"), newest=Max("number"))}
+    wanted = Q(pk__in=[])
+    for screening_id, (_, newest) in numbers.items():
+        wanted |= Q(screening_id=screening_id, number=newest)
+    newest = {r.screening_id: r for r in Revision.objects.filter(wanted).only(
+        "screening_id", "number", "assessment", "ruleset_version", "created_at")}
+    return {pk: count for pk, (count, _) in numbers.items()}, newest
+
+
 @require_GET
 def screening_list(request):
-    screenings = (_readable(request.user).select_related("owner").annotate(revision_count=Count("revisions"))
-                  .order_by("-updated_at", "-id"))
+    # No aggregate here: grouping every readable screening before the LIMIT costs the whole table (issue 19).
+    screenings = _readable(request.user).select_related("owner").order_by("-updated_at", "-id")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:32]  # PostgreSQL text holds no NUL
     if query:
         screenings = screenings.filter(client_code__icontains=query)
     page = Paginator(screenings, PAGE_SIZE).get_page(request.GET.get("page"))
-    latest = Revision.objects.filter(screening__in=[s.pk for s in page.object_list]).only(
-        "screening_id", "number", "assessment", "ruleset_version", "created_at")
-    newest = {}
-    for revision in latest:
-        if revision.number > getattr(newest.get(revision.screening_id), "number", 0):
-            newest[revision.screening_id] = revision
-    rows = [(s, newest.get(s.pk)) for s in page.object_list]
+    counts, newest = _newest_revisions([s.pk for s in page.object_list])
+    rows = [(s, newest.get(s.pk), counts.get(s.pk, 0)) for s in page.object_list]
     return render(request, "screening/screening_list.html",
                   {"page": page, "rows": rows, "query": query, "is_lead": is_lead(request.user)})
 
