@@ -181,7 +181,8 @@ def build(scale: float, log) -> dict:
     audit_ids = list(AuditEvent.objects.order_by("-id").values_list("id", flat=True)[m // 2: m // 2 + 1])
     log(f"  built {n:,} screenings, {m:,} audit events, {a:,} quiz attempts in {time.monotonic() - started:.0f} s")
     return {"me": me, "lead": lead, "trainee": trainee, "history": history, "counts": counts,
-            "middle_event": audit_ids[0], "my_screenings": (n + 1) // 2}
+            "middle_event": audit_ids[0], "my_screenings": (n + 1) // 2,
+            "middle_mine": first + n // 4 * 2, "middle_all": first + n // 2}
 
 
 # --------------------------------------------------------------------------------------------- the rows
@@ -197,10 +198,14 @@ def rows(data: dict) -> list[tuple]:
     audit_deep = max(1, data["counts"]["audit"] // 50 // 2)
     return [
         ("my_first", "my screenings, first page", me, "/screenings/", "My screenings"),
-        ("my_deep", "my screenings, a page in the middle", me, f"/screenings/?page={my_deep}", "My screenings"),
+        ("my_deep", "my screenings, a page in the middle", me,
+         {"page": f"/screenings/?page={my_deep}", "before": f"/screenings/?before={data['middle_mine']}"},
+         "My screenings"),
         ("my_search", f"my screenings, search “{SEARCH}”", me, f"/screenings/?q={SEARCH}", "My screenings"),
         ("lead_first", "lead's list, first page", lead, "/screenings/", "All screenings"),
-        ("lead_deep", "lead's list, a page in the middle", lead, f"/screenings/?page={all_deep}", "All screenings"),
+        ("lead_deep", "lead's list, a page in the middle", lead,
+         {"page": f"/screenings/?page={all_deep}", "before": f"/screenings/?before={data['middle_all']}"},
+         "All screenings"),
         ("lead_search", f"lead's list, search “{SEARCH}”", lead, f"/screenings/?q={SEARCH}", "All screenings"),
         ("audit_first", "audit trail, first page", lead, "/audit/", "Audit trail"),
         ("audit_deep", "audit trail, the middle of the trail", lead,
@@ -227,7 +232,7 @@ def time_rows(data: dict, seconds: float, log) -> dict:
             clients[user.pk] = Client()
             clients[user.pk].force_login(user)
         client = clients[user.pk]
-        if isinstance(url, dict):  # keyset links when the page offers them, else its page numbers
+        if isinstance(url, dict):  # keyset links when the page offers them, else its page numbers (before issue 19)
             url = url["before"] if "before=" in client.get(url["page"].split("?")[0]).content.decode() else url["page"]
 
         def get(client=client, url=url, marker=marker, key=key):

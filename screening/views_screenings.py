@@ -5,11 +5,9 @@ all and edits none; a trainee, or a user with no role, sees no screening at all 
 """
 import json
 from functools import lru_cache
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from screening.engine import default_ruleset
 from screening.forms import AcknowledgeForm, IntakeForm, container_to_discuss
+from screening.keyset import anchor_id, keyset_page
 from screening.models import AUDIT_ACTIONS, AuditEvent, Revision, Screening
 from screening.roles import is_clinician, is_lead
 from screening.services import audit, flag_acknowledge, screening_create, screening_revise
@@ -68,14 +67,19 @@ def _newest_revisions(screening_ids: list[int]) -> tuple[dict[int, int], dict[in
 
 @require_GET
 def screening_list(request):
-    # No aggregate here: grouping every readable screening before the LIMIT costs the whole table (issue 19).
-    screenings = _readable(request.user).select_related("owner").order_by("-updated_at", "-id")
+    """Keyset pages (screening.keyset), newest first: no aggregate, count or OFFSET over every readable screening."""
+    readable = _readable(request.user)
+    screenings = readable.select_related("owner")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:32]  # PostgreSQL text holds no NUL
     if query:
         screenings = screenings.filter(client_code__icontains=query)
-    page = Paginator(screenings, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts, newest = _newest_revisions([s.pk for s in page.object_list])
-    rows = [(s, newest.get(s.pk), counts.get(s.pk, 0)) for s in page.object_list]
+    anchors = {}
+    for key in ("before", "after"):
+        pk = anchor_id(request.GET.get(key, ""))
+        anchors[key] = None if pk is None else readable.filter(pk=pk).values_list("updated_at", "id").first()
+    page = keyset_page(screenings, field="updated_at", size=PAGE_SIZE, **anchors, keep={"q": query} if query else {})
+    counts, newest = _newest_revisions([s.pk for s in page.rows])
+    rows = [(s, newest.get(s.pk), counts.get(s.pk, 0)) for s in page.rows]
     return render(request, "screening/screening_list.html",
                   {"page": page, "rows": rows, "query": query, "is_lead": is_lead(request.user)})
 
@@ -183,19 +187,11 @@ def revision_export(request, pk: int, number: int):
 AUDIT_PAGE_SIZE = 50
 
 
-def _event_id(value: str) -> int | None:
-    """A keyset bound from the query string; anything but a plain positive number is no bound."""
-    value = value.strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
-
-
 @require_GET
 def audit_log(request):
     """The audit trail, newest first, for clinical leads only; filterable by user and action.
 
-    Pages are keyset pages: `?before=<id>` shows the events recorded before that one, `?after=<id>` those after it.
-    Neither counts nor skips rows, so the thousandth page costs what the first costs (an OFFSET reads every row it
-    skips). Events are listed in the order they were recorded, which is the order of their ids.
+    Keyset pages (screening.keyset) in the order the events were recorded, which is the order of their ids.
     """
     if not is_lead(request.user):
         raise PermissionDenied("The audit trail is for clinical leads.")
@@ -205,22 +201,13 @@ def audit_log(request):
     action = request.GET.get("action", "")
     if user:
         events = events.filter(user__username=user)
-    if action in AUDIT_ACTIONS:
+    if action not in AUDIT_ACTIONS:
+        action = ""
+    if action:
         events = events.filter(action=action)
-    before, after = _event_id(request.GET.get("before", "")), _event_id(request.GET.get("after", ""))
-    if after is not None and before is None:
-        shown = list(events.filter(id__gt=after).order_by("id")[:AUDIT_PAGE_SIZE + 1])
-        newer, shown = len(shown) > AUDIT_PAGE_SIZE, shown[:AUDIT_PAGE_SIZE][::-1]
-        older = bool(shown)
-    else:
-        if before is not None:
-            events = events.filter(id__lt=before)
-        shown = list(events.order_by("-id")[:AUDIT_PAGE_SIZE + 1])
-        older, shown = len(shown) > AUDIT_PAGE_SIZE, shown[:AUDIT_PAGE_SIZE]
-        newer = before is not None and bool(shown)
-    keep = {k: v for k, v in (("user", user), ("action", action if action in AUDIT_ACTIONS else "")) if v}
-    return render(request, "screening/audit_log.html", {
-        "events": shown, "actions": AUDIT_ACTIONS, "user_filter": user, "action_filter": action,
-        "newest": f"?{urlencode(keep)}" if keep else "?",
-        "older": f"?{urlencode(keep | {'before': shown[-1].pk})}" if older else None,
-        "newer": f"?{urlencode(keep | {'after': shown[0].pk})}" if newer else None})
+    before, after = (anchor_id(request.GET.get(k, "")) for k in ("before", "after"))
+    page = keyset_page(events, field="id", size=AUDIT_PAGE_SIZE, before=None if before is None else (before,),
+                       after=None if after is None else (after,),
+                       keep={k: v for k, v in (("user", user), ("action", action)) if v})
+    return render(request, "screening/audit_log.html",
+                  {"page": page, "actions": AUDIT_ACTIONS, "user_filter": user, "action_filter": action})
