@@ -9,7 +9,7 @@ RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 TEST_PACKAGES := $(RUN_PACKAGES) chromium
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-key-for-make-run DJANGO_HTTPS=0
 
-.PHONY: run test test-postgres bench lint install install-test system-run system-test clean
+.PHONY: run test test-postgres bench bench-scale lint install install-test system-run system-test clean
 
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
@@ -32,6 +32,11 @@ bench: BENCH_STARTED := $(shell date +%s)
 bench: install
 	@$(call apt_missing,wrk)
 	$(PY) bench/run.py --started $(BENCH_STARTED)
+
+# Pages at 1,000 and at 100,000 screenings on SQLite and a throwaway PostgreSQL (bench/README.md, "Scale"): < 10 min.
+bench-scale: install
+	@$(call apt_missing,postgresql)
+	$(PY) bench/scale.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -246,13 +246,15 @@ def setup_database(plan: Plan) -> str:
     return described
 
 
-def start_gunicorn(env: dict, port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(env: dict, port: int, workers: int, log_path: Path, niceness: int = 0) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:port; with `niceness`, at that lower CPU priority (nice execs gunicorn: same PID)."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     if not gunicorn.exists():
         gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            [str(gunicorn), "project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            [*(["nice", "-n", str(niceness)] if niceness else []),
+             str(gunicorn), "project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
              "--worker-class", "sync", "--timeout", "120", "--graceful-timeout", "10", "--error-logfile", "-",
              "--no-control-socket"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -21,6 +21,12 @@ from urllib.parse import urlencode
 from concurrent_writers import Browser, ClientFailed, Recorder, csrf_token, free_port, start_gunicorn, stop, wait_ready
 
 BARE_URL = "/bench/bare/"
+FORM_URL = "/screenings/new/"
+# What each page's body must contain under load (bench/check.lua): the sign-in page or an error page has none of them.
+BARE_MARKER = "A bare view in the base layout."
+FORM_MARKER = 'name="client_code"'
+PDF_MARKER = "%PDF-"
+MIX_RESERVE = 60  # seconds the load part keeps for its first round of print mixes (print_mixes)
 PASSWORD_LENGTH = 24
 
 
@@ -211,6 +217,7 @@ WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_COUNT = re.compile(r"(\d+) requests in ([\d.]+)(m?s|m)")
 WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 WRK_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+WRK_BAD = re.compile(r"Bad responses: (\d+) \(first bad status (\d+)\)")
 WRK_PCT = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.M)
 TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
@@ -223,17 +230,31 @@ def parse_wrk(text: str) -> dict:
     non2xx = WRK_NON2XX.search(text)
     socket = WRK_SOCKET.search(text)
     pct = {q: float(v) * TO_MS[u] for q, v, u in WRK_PCT.findall(text)}
+    bad = WRK_BAD.search(text)
+    if bad is None:
+        raise RuntimeError(f"wrk printed no count of bad responses (bench/check.lua):\n{text[-2000:]}")
     return {"rate": float(rate.group(1)), "requests": int(count.group(1)) if count else 0,
+            "bad": int(bad.group(1)), "bad_status": int(bad.group(2)),
             "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "socket": sum(int(x) for x in socket.groups()) if socket else 0,
             "p50": pct.get("50", float("nan")), "p99": pct.get("99", float("nan"))}
 
 
-def wrk(port: int, path: str, connections: int, seconds: int, cookie: str) -> dict:
-    """One wrk run against 127.0.0.1 only; a 30 s per-request timeout, so that a queued PDF counts as slow, not lost."""
-    cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
-           "--latency", "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
+CHECK_SCRIPT = Path(__file__).resolve().parent / "check.lua"
+
+
+def wrk_command(port: int, path: str, connections: int, seconds: float, cookie: str, marker: str,
+                status: int = 200) -> list[str]:
+    """wrk against 127.0.0.1 only, every response checked by bench/check.lua for `status` and `marker` in the body;
+    a 30 s per-request timeout, so that a queued PDF counts as slow, not lost."""
+    return ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "30s",
+            "--latency", "-s", str(CHECK_SCRIPT), "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}",
+            "--", str(status), marker]
+
+
+def wrk(port: int, path: str, connections: int, seconds: float, cookie: str, marker: str) -> dict:
+    done = subprocess.run(wrk_command(port, path, connections, seconds, cookie, marker), capture_output=True,
+                          text=True, timeout=seconds + 60, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"wrk exited {done.returncode}: {done.stderr.strip()[-500:]}")
     return parse_wrk(done.stdout)
@@ -282,9 +303,11 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
     revision = typical_screening(user)
     connections.close_all()
     pk = revision.screening_id
-    targets = [("bare", "bare view", BARE_URL, seconds), ("form", "intake form", "/screenings/new/", seconds),
-               ("assessment", "assessment page", f"/screenings/{pk}/", seconds),
-               ("pdf", "typical summary PDF", f"/screenings/{pk}/r/{revision.number}/pdf/", pdf_seconds)]
+    pdf_path = f"/screenings/{pk}/r/{revision.number}/pdf/"
+    targets = [("bare", "bare view", BARE_URL, seconds, BARE_MARKER),
+               ("form", "intake form", FORM_URL, seconds, FORM_MARKER),
+               ("assessment", "assessment page", f"/screenings/{pk}/", seconds, "Revision 1 of 1"),
+               ("pdf", "typical summary PDF", pdf_path, pdf_seconds, PDF_MARKER)]
     port = free_port()
     log_path = tmp / "gunicorn.log"
     proc = start_gunicorn(env, port, 2, log_path)
@@ -292,23 +315,25 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
     try:
         wait_ready(proc, port)
         browser, cookie = sign_in(port, "bench-load", password)
-        for key, _label, path, _secs in targets:  # each target answers 200 before it is measured
+        for key, _label, path, _secs, _marker in targets:  # each target answers 200 before it is measured
             try:
                 browser.request(key, "GET", path)
             except ClientFailed as exc:
                 raise RuntimeError(f"{key}: {exc}") from None
-        for _key, _label, path, _secs in targets:  # warm both workers: URLconf, templates, WeasyPrint's fonts
-            wrk(port, path, 4, 1, cookie)
+        for _key, _label, path, _secs, marker in targets:  # warm both workers: URLconf, templates, WeasyPrint
+            wrk(port, path, 4, 1, cookie, marker)
             drain(port)
         for connections_ in levels:
             for repeat in range(repeats):
-                round_time = sum(secs for *_, secs in targets) + 30  # the runs, and their drains at worst
+                round_time = sum(t[3] for t in targets) + 30  # the runs, and their drains at worst
                 if repeat and time.monotonic() + round_time * (1 + len(levels) - 1 - levels.index(connections_)) \
-                        > deadline:
+                        > deadline - MIX_RESERVE:
                     break  # keep time for the other connection counts: fewer runs here rather than none there
-                for key, _label, path, secs in targets:
-                    results.setdefault((key, connections_), []).append(wrk(port, path, connections_, secs, cookie))
+                for key, _label, path, secs, marker in targets:
+                    results.setdefault((key, connections_), []).append(
+                        wrk(port, path, connections_, secs, cookie, marker))
                     drain(port)
+        mixes, window = print_mixes(env, tmp, port, pdf_path, cookie, seconds, deadline)
     finally:
         stop(proc)
     if proc.returncode not in (0, -15):
@@ -318,9 +343,9 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
     rate_targets = {"form": 60.0, "pdf": 6.0}
     for connections_ in levels:
         floor = results[("bare", connections_)]
-        for key, label, _path, secs in targets:
+        for key, label, _path, secs, _marker in targets:
             runs = results[(key, connections_)]
-            errors = sum(r["non2xx"] + r["socket"] for r in runs)
+            errors = sum(r["non2xx"] + r["socket"] + r["bad"] for r in runs)
             med = statistics.median(r["rate"] for r in runs)
             target_parts, met = [], None
             if key in rate_targets:
@@ -340,6 +365,73 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
                 "target": ", ".join(target_parts), "met": met,
                 "detail": f"p50 {fmt_ms(p50)}, p99 {fmt_ms(p99)} (floor p99 {fmt_ms(floor_p99)}); "
                           f"{errors} errors in {sum(r['requests'] for r in runs):,} requests; {len(runs)}×{secs} s"})
+    return rows + mix_rows(mixes, window)
+
+
+def print_mixes(env: dict, tmp: Path, port: int, pdf_path: str, cookie: str, seconds: int,
+                deadline: float) -> tuple[dict[str, list[tuple[dict, dict | None]]], int]:
+    """The intake form under 2 connections alone, then while 8 clients print: (a) on the same 2 workers, (b) with
+    printing on its own pool (README, "Production": 2 more workers at nice 10, which the proxy sends /pdf/ paths
+    to). Each mix twice, interleaved while time allows; a second gunicorn started here and stopped by its PID."""
+    window = max(seconds, 6)  # behind queued PDFs a form request can wait seconds: long enough for some to finish
+    print_port = free_port()
+    pool = start_gunicorn(env, print_port, 2, tmp / "gunicorn-print.log", niceness=10)
+    mixes: dict[str, list[tuple[dict, dict | None]]] = {"alone": [], "same": [], "own": []}
+    try:
+        wait_ready(pool, print_port)
+        wrk(print_port, pdf_path, 4, 1, cookie, PDF_MARKER)  # warm the print workers
+        drain(print_port)
+        for repeat in range(2):
+            if repeat and time.monotonic() + 3 * (window + 30) > deadline:
+                break
+            mixes["alone"].append((wrk(port, FORM_URL, 2, window, cookie, FORM_MARKER), None))
+            for key, target in (("same", port), ("own", print_port)):
+                printers = subprocess.Popen(wrk_command(target, pdf_path, 8, window + 2, cookie, PDF_MARKER),
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                try:
+                    time.sleep(1)  # the printers' queue is full before the form is measured
+                    form = wrk(port, FORM_URL, 2, window, cookie, FORM_MARKER)
+                    out, err = printers.communicate(timeout=window + 60)
+                finally:
+                    if printers.poll() is None:
+                        printers.kill()
+                        printers.communicate()
+                if printers.returncode != 0:
+                    raise RuntimeError(f"wrk (printing) exited {printers.returncode}: {err.strip()[-500:]}")
+                mixes[key].append((form, parse_wrk(out)))
+                drain(target)
+                drain(port)
+    finally:
+        stop(pool)
+    return mixes, window
+
+
+def mix_rows(mixes: dict, seconds: int) -> list[dict]:
+    """The form's p50 in each mix beside its p50 alone (the floor here), p99 and the printers' rate in the detail."""
+    labels = {"alone": "intake form, 2 connections, nobody printing (the floor itself)",
+              "same": "intake form, 2 connections, while 8 clients print on the same 2 workers",
+              "own": "intake form, 2 connections, while 8 clients print on their own pool (as README recommends)"}
+    alone = [form["p50"] for form, _ in mixes["alone"] if form["requests"]] or [float("nan")]
+    rows = []
+    for key, runs in mixes.items():
+        if not runs:
+            continue
+        forms = [form for form, _ in runs if form["requests"]]
+        pdfs = [pdf for _, pdf in runs if pdf is not None]
+        if not forms:
+            rows.append({"section": "load", "key": f"mix_{key}", "what": labels[key],
+                         "missing": f"no intake form was answered within {seconds} s ({len(runs)} runs)"})
+            continue
+        errors = sum(r["non2xx"] + r["socket"] + r["bad"] for r in forms + pdfs)
+        detail = f"form p99 {fmt_ms(statistics.median(r['p99'] for r in forms))}"
+        if pdfs:
+            detail += (f"; printing {statistics.median(r['rate'] for r in pdfs):.1f} PDFs/s, p50 "
+                       f"{fmt_ms(statistics.median(r['p50'] for r in pdfs))}")
+        detail += (f"; {errors} errors in {sum(r['requests'] for r in forms + pdfs):,} requests; "
+                   f"{len(runs)}×{seconds} s")
+        rows.append({"section": "load", "key": f"mix_{key}", "what": labels[key], "unit": "ms", "higher": False,
+                     "runs": [r["p50"] for r in forms], "floor_runs": alone, "floor_what": "form p50 alone",
+                     "target": "", "met": None, "detail": detail})
     return rows
 
 

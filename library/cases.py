@@ -252,22 +252,21 @@ def score_answer(answer: dict, expected: dict) -> dict:
             "severity_part": round(severity_part, 4), "score": round((factor_part + severity_part) / 2, 4)}
 
 
-def progress(results: Iterable[dict], ruleset: Ruleset | None = None) -> list[dict]:
-    """Per-factor accuracy over stored results: marked when expected, and marked when not expected."""
+def progress(tallies: Mapping[str, Mapping[str, int]], attempts: int, ruleset: Ruleset | None = None) -> list[dict]:
+    """Per-factor accuracy: marked when expected, and marked when not expected.
+
+    `tallies` counts, over `attempts` stored results, the results naming each factor in their "expected_factors",
+    "hits" and "false_alarms" (summed by the database: see views_cases.attempt_tallies).
+    """
     ruleset = ruleset or default_ruleset()
-    rows = {f["code"]: {"factor": f["code"], "expected": 0, "hits": 0, "not_expected": 0, "false_alarms": 0}
-            for f in ruleset.factors}
-    for result in results:
-        wanted = set(result.get("expected_factors", []))
-        hits, false_alarms = set(result.get("hits", [])), set(result.get("false_alarms", []))
-        for code, row in rows.items():
-            if code in wanted:
-                row["expected"] += 1
-                row["hits"] += code in hits
-            else:
-                row["not_expected"] += 1
-                row["false_alarms"] += code in false_alarms
-    for row in rows.values():
-        row["hit_rate"] = row["hits"] / row["expected"] if row["expected"] else None
-        row["false_alarm_rate"] = row["false_alarms"] / row["not_expected"] if row["not_expected"] else None
-    return list(rows.values())
+    rows = []
+    for f in ruleset.factors:
+        code = f["code"]
+        expected = tallies.get("expected_factors", {}).get(code, 0)
+        hits = tallies.get("hits", {}).get(code, 0)
+        false_alarms = tallies.get("false_alarms", {}).get(code, 0)
+        not_expected = attempts - expected
+        rows.append({"factor": code, "expected": expected, "hits": hits, "not_expected": not_expected,
+                     "false_alarms": false_alarms, "hit_rate": hits / expected if expected else None,
+                     "false_alarm_rate": false_alarms / not_expected if not_expected else None})
+    return rows

@@ -38,6 +38,7 @@ class QuizAttempt(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="quizattempt_user_recent")]
 
     def __str__(self):
         return f"{self.user} on {self.case}: {self.score:.0%}"

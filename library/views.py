@@ -5,7 +5,8 @@ user's quiz attempts and progress are visible to that user only. No client scree
 """
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
+from django.db import connection
+from django.db.models import Avg, Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -157,23 +158,52 @@ def case_attempt(request, slug: str, pk: int):
         "general_note": case.teaching_notes.get("general")})
 
 
+# One pass over a user's stored results in the database: how many results name each factor in each list, and per
+# substance how many severities were judged and how many were right. Nothing is loaded but these sums.
+_TALLY_LISTS = ("expected_factors", "hits", "false_alarms")
+_TALLY_SQL = {
+    "sqlite": " UNION ALL ".join(
+        [f"SELECT '{key}', j.value, COUNT(*), 0 FROM {{table}} a, json_each(a.result, '$.{key}') j "
+         "WHERE a.user_id = %s GROUP BY j.value" for key in _TALLY_LISTS]
+        + ["SELECT 'severity', j.key, COUNT(*), SUM(json_extract(j.value, '$.right')) FROM {table} a, "
+           "json_each(a.result, '$.severity') j WHERE a.user_id = %s GROUP BY j.key"]),
+    "postgresql": " UNION ALL ".join(
+        [f"SELECT '{key}', j, COUNT(*), 0 FROM {{table}} a, jsonb_array_elements_text(a.result -> '{key}') j "
+         "WHERE a.user_id = %s GROUP BY j" for key in _TALLY_LISTS]
+        + ["SELECT 'severity', j.key, COUNT(*), SUM(CASE WHEN (j.value ->> 'right')::boolean THEN 1 ELSE 0 END) "
+           "FROM {table} a, jsonb_each(a.result -> 'severity') j WHERE a.user_id = %s GROUP BY j.key"]),
+}
+
+
+def attempt_tallies(user) -> tuple[dict[str, dict[str, int]], dict[str, dict]]:
+    """(results naming each factor, per list), (per substance: judged and right) over the user's attempts."""
+    tallies: dict[str, dict[str, int]] = {key: {} for key in _TALLY_LISTS}
+    substances: dict[str, dict] = {}
+    sql = _TALLY_SQL[connection.vendor].format(table=QuizAttempt._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk] * (len(_TALLY_LISTS) + 1))
+        for key, code, count, right in cursor.fetchall():
+            if key == "severity":
+                substances[code] = {"code": code, "judged": count, "right": int(right or 0)}
+            else:
+                tallies[key][code] = count
+    return tallies, substances
+
+
 @require_GET
 def case_progress(request):
-    attempts = list(own_attempts(request.user, QuizAttempt.objects.select_related("case")))
+    """A user's accuracy over all their attempts, summed in the database; only the recent attempts are loaded."""
+    mine = own_attempts(request.user, QuizAttempt.objects)
+    summary = mine.aggregate(count=Count("id"), cases_tried=Count("case", distinct=True), mean=Avg("score"))
+    recent = list(mine.select_related("case").only("created_at", "score", "result", "case__slug", "case__title")
+                  .order_by("-created_at", "-id")[:RECENT])
+    tallies, substances = attempt_tallies(request.user)
     order = {f["code"]: i for i, f in enumerate(f for _, group in factor_groups() for f in group)}
-    rows = sorted(progress(a.result for a in attempts), key=lambda r: order.get(r["factor"], len(order)))
-    substances = {}
-    for attempt in attempts:
-        for code, verdict in attempt.result["severity"].items():
-            row = substances.setdefault(code, {"code": code, "judged": 0, "right": 0})
-            row["judged"] += 1
-            row["right"] += verdict["right"]
-    newest = attempts[:5]
-    before = attempts[5:10]
+    rows = sorted(progress(tallies, summary["count"]), key=lambda r: order.get(r["factor"], len(order)))
+    newest, before = recent[:5], recent[5:10]
     return render(request, "cases/progress.html", {
-        "attempts": attempts[:RECENT], "count": len(attempts), "rows": rows,
-        "cases_tried": len({a.case_id for a in attempts}),
-        "mean": sum(a.score for a in attempts) / len(attempts) if attempts else None,
+        "attempts": recent, "count": summary["count"], "rows": rows, "cases_tried": summary["cases_tried"],
+        "mean": summary["mean"],
         "recent_mean": sum(a.score for a in newest) / len(newest) if newest else None,
         "before_mean": sum(a.score for a in before) / len(before) if before else None,
         "substance_rows": [substances[s["code"]] for s in default_ruleset().substances if s["code"] in substances]})

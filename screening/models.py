@@ -22,7 +22,10 @@ class Screening(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-updated_at"])]
+        indexes = [models.Index(fields=["owner", "-updated_at"]),
+                   # the lists' exact order, so that a page is read from the index without sorting (issue 19)
+                   models.Index(fields=["owner", "-updated_at", "-id"], name="screening_owner_order"),
+                   models.Index(fields=["-updated_at", "-id"], name="screening_order")]
         constraints = [models.UniqueConstraint(fields=["owner", "idempotency_key"], name="one_screening_per_form")]
 
     def __str__(self):
@@ -95,6 +98,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        # The trail's keyset pages walk ids; each filter has an index that keeps its events in id order.
+        indexes = [models.Index(fields=["action", "-id"], name="auditevent_action_id"),
+                   models.Index(fields=["user", "-id"], name="auditevent_user_id")]
         constraints = [models.CheckConstraint(condition=Q(action__in=AUDIT_ACTIONS),
                                               name="audit_action_known")]
 

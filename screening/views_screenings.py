@@ -8,8 +8,7 @@ import uuid
 from functools import lru_cache
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from screening.access import (
 )
 from screening.engine import default_ruleset
 from screening.forms import AcknowledgeForm, ErasureForm, IntakeForm, form_differences
+from screening.keyset import anchor_id, keyset_page
 from screening.models import AUDIT_ACTIONS, Acknowledgement, AuditEvent, Revision, Screening
 from screening.presenter import present_revision, revision_summary
 from screening.presenter import revision_export as export_body
@@ -44,21 +44,33 @@ from screening.services import (
 PAGE_SIZE = 20
 
 
+def _newest_revisions(screening_ids: list[int]) -> tuple[dict[int, int], dict[int, Revision]]:
+    """For the screenings of one page only: how many revisions each has, and its newest (two queries)."""
+    numbers = {row["screening"]: (row["count"], row["newest"]) for row in Revision.objects.filter(
+        screening__in=screening_ids).values("screening").annotate(count=Count("id"), newest=Max("number"))}
+    wanted = Q(pk__in=[])
+    for screening_id, (_, newest) in numbers.items():
+        wanted |= Q(screening_id=screening_id, number=newest)
+    newest = {r.screening_id: r for r in Revision.objects.filter(wanted).only(
+        "screening_id", "number", "assessment", "labels")}
+    return {pk: count for pk, (count, _) in numbers.items()}, newest
+
+
 @require_GET
 def screening_list(request):
-    screenings = (readable_screenings(request.user).select_related("owner").annotate(revision_count=Count("revisions"))
-                  .order_by("-updated_at", "-id"))
+    """Keyset pages (screening.keyset), newest first: no aggregate, count or OFFSET over every readable screening."""
+    readable = readable_screenings(request.user)
+    screenings = readable.select_related("owner")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:32]  # PostgreSQL text holds no NUL
     if query:
         screenings = screenings.filter(client_code__icontains=query)
-    page = Paginator(screenings, PAGE_SIZE).get_page(request.GET.get("page"))
-    latest = Revision.objects.filter(screening__in=[s.pk for s in page.object_list]).only(
-        "screening_id", "number", "assessment", "labels")
-    newest = {}
-    for revision in latest:
-        if revision.number > getattr(newest.get(revision.screening_id), "number", 0):
-            newest[revision.screening_id] = revision
-    rows = [(s, revision_summary(newest[s.pk]) if s.pk in newest else None) for s in page.object_list]
+    anchors = {}
+    for key in ("before", "after"):
+        pk = anchor_id(request.GET.get(key, ""))
+        anchors[key] = None if pk is None else readable.filter(pk=pk).values_list("updated_at", "id").first()
+    page = keyset_page(screenings, field="updated_at", size=PAGE_SIZE, **anchors, keep={"q": query} if query else {})
+    counts, newest = _newest_revisions([s.pk for s in page.rows])
+    rows = [(s, revision_summary(newest[s.pk]) if s.pk in newest else None, counts.get(s.pk, 0)) for s in page.rows]
     return render(request, "screening/screening_list.html",
                   {"page": page, "rows": rows, "query": query, "is_lead": is_lead(request.user)})
 
@@ -153,7 +165,7 @@ def _assessment_page(request, screening: Screening, revision: Revision, ack_form
     audit(request.user, "viewed", screening, revision.number)
     ruleset = default_ruleset()
     revisions = screening.revisions.select_related("created_by").only(
-        "number", "created_at", "ruleset_version", "created_by__username")
+        "screening_id", "number", "created_at", "ruleset_version", "created_by__username")  # screening_id: no N+1
     history, earlier = _acknowledgements(screening, revision)
     return render(request, "screening/assessment.html", {
         "screening": screening,
@@ -231,17 +243,29 @@ def revision_export(request, pk: int, number: int):
 
 
 
+AUDIT_PAGE_SIZE = 50
+
+
 @require_GET
 def audit_log(request):
-    """The audit trail, newest first, for clinical leads only; filterable by user and action."""
+    """The audit trail, newest first, for clinical leads only; filterable by user and action.
+
+    Keyset pages (screening.keyset) in the order the events were recorded, which is the order of their ids.
+    """
     require_lead(request.user)
-    events = AuditEvent.objects.select_related("user", "screening")
+    events = AuditEvent.objects.select_related("user", "screening").only(
+        "at", "action", "reason", "screening_ref", "revision_number", "screening__client_code", "user__username")
     user = request.GET.get("user", "").replace("\x00", "").strip()[:150]  # PostgreSQL text holds no NUL
     action = request.GET.get("action", "")
     if user:
         events = events.filter(user__username=user)
-    if action in AUDIT_ACTIONS:
+    if action not in AUDIT_ACTIONS:
+        action = ""
+    if action:
         events = events.filter(action=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    before, after = (anchor_id(request.GET.get(k, "")) for k in ("before", "after"))
+    page = keyset_page(events, field="id", size=AUDIT_PAGE_SIZE, before=None if before is None else (before,),
+                       after=None if after is None else (after,),
+                       keep={k: v for k, v in (("user", user), ("action", action)) if v})
     return render(request, "screening/audit_log.html",
                   {"page": page, "actions": AUDIT_ACTIONS, "user_filter": user, "action_filter": action})

@@ -231,9 +231,11 @@ class TestScoring:
         assert "Choose the highest severity you would give for LSD" in errors["severity-lsd"]
 
     def test_progress_counts_hits_when_expected_and_false_alarms_when_not(self):
-        first = score_answer({"factors": ["hypertension"], "severity": {"mdma": "warning"}}, self.expected)
-        second = score_answer({"factors": ["hypertension", "maoi"], "severity": {"mdma": "none"}}, self.expected)
-        rows = {r["factor"]: r for r in progress([first, second])}
+        # two results: both expected and hit hypertension, both expected serotonergic medication and missed it,
+        # one marked maoi though it was not expected
+        tallies = {"expected_factors": {"hypertension": 2, "serotonergic_medication": 2},
+                   "hits": {"hypertension": 2}, "false_alarms": {"maoi": 1}}
+        rows = {r["factor"]: r for r in progress(tallies, 2)}
         assert (rows["hypertension"]["hits"], rows["hypertension"]["expected"]) == (2, 2)
         assert (rows["serotonergic_medication"]["hits"], rows["serotonergic_medication"]["hit_rate"]) == (0, 0)
         assert (rows["maoi"]["false_alarms"], rows["maoi"]["not_expected"], rows["maoi"]["false_alarm_rate"]) == (

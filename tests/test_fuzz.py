@@ -259,10 +259,13 @@ def test_raw_bodies_that_are_not_forms(signed_in, clinician, body, content_type)
 
 @pytest.mark.django_db
 @FEW
-@given(params=st.dictionaries(st.sampled_from(["q", "page", "user", "action"]), posted, max_size=4))
+@given(params=st.dictionaries(st.sampled_from(["q", "user", "action", "before", "after"]), posted,
+                            max_size=5))
 @example(params={"q": "\x00", "page": "\x00"})
 @example(params={"q": "x" * 100_000, "page": "9" * 5000})
 @example(params={"user": "a\x00b", "action": "viewed"})
+@example(params={"before": "9" * 40, "after": "-1"})
+@example(params={"before": "²", "after": "１"})
 def test_search_and_filters_take_any_query(client, clinician, lead, params):
     """The list's search box and the audit trail's filters: a page, never an error."""
     query = encode(params)

@@ -231,13 +231,19 @@ class TestMyScreenings:
         client_for(client, clinician)
         found = client.get(reverse("screening_list"), {"q": "zz-7"}).content.decode()
         assert "ZZ-777" in found and "AB-001" not in found
-        first = client.get(reverse("screening_list")).content.decode()
-        assert "Page 1 of 2" in first
-        second = client.get(reverse("screening_list"), {"page": "2"}).content.decode()
-        assert "Page 2 of 2" in second
-        searched = client.get(reverse("screening_list"), {"q": "AB-"}).content.decode()
-        assert "Page 1 of 2" in searched and 'href="?q=AB-&amp;page=2"' in searched  # the next page keeps the search
-        assert client.get(reverse("screening_list"), {"page": "banana"}).status_code == 200
+        first = client.get(reverse("screening_list"))
+        assert [s.client_code for s in first.context["page"].rows] == ["ZZ-777"] + [f"AB-{i:03d}" for i in
+                                                                                  range(24, 5, -1)]
+        assert first.context["page"].newer is None
+        second = client.get(reverse("screening_list") + first.context["page"].older)
+        assert [s.client_code for s in second.context["page"].rows] == [f"AB-{i:03d}" for i in range(5, -1, -1)]
+        assert second.context["page"].older is None and ">Newer</a>" in second.content.decode()
+        back = client.get(reverse("screening_list") + second.context["page"].newer)
+        assert back.context["page"].rows == first.context["page"].rows
+        searched = client.get(reverse("screening_list"), {"q": "AB-"})
+        anchor = searched.context["page"].rows[-1].pk  # AB-005: the next page keeps the search
+        assert f'href="?q=AB-&amp;before={anchor}"' in searched.content.decode()
+        assert client.get(reverse("screening_list"), {"before": "banana", "after": "²"}).status_code == 200
         nothing = client.get(reverse("screening_list"), {"q": "nomatch"}).content.decode()
         assert "No screening has a client code" in nothing
 

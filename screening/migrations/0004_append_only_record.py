@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from screening.append_only import create_sql, drop_sql
-from screening.audit_chain import GENESIS, event_hash
+from screening.audit_chain import chain
 
 ACTIONS = ("created", "viewed", "revised", "printed", "acknowledged", "exported", "refused", "admin_viewed",
            "erased")
@@ -20,15 +20,12 @@ ACTIONS = ("created", "viewed", "revised", "printed", "acknowledged", "exported"
 def chain_stored_events(apps, schema_editor):
     """Gives the events stored before this migration their screening number and their place in the chain."""
     AuditEvent = apps.get_model("screening", "AuditEvent")
-    prev = GENESIS
-    for event in AuditEvent.objects.order_by("id"):
+    events = list(AuditEvent.objects.order_by("id"))
+    for event in events:
         event.screening_ref = event.screening_id
-        fields = {"at": event.at, "user_id": event.user_id, "action": event.action,
-                  "screening_id": event.screening_id, "screening_ref": event.screening_ref,
-                  "revision_number": event.revision_number, "reason": event.reason}
-        event.prev_hash, event.hash = prev, event_hash(prev, fields)
+    chain(events)
+    for event in events:
         event.save(update_fields=["screening_ref", "prev_hash", "hash"])
-        prev = event.hash
 
 
 def create_triggers(apps, schema_editor):
