@@ -7,6 +7,7 @@ DATABASE_URL        PostgreSQL when set (postgres://user:pass@host:port/name); S
 DJANGO_SQLITE_PATH  where the SQLite database file lives when DATABASE_URL is unset; default db.sqlite3 beside manage.py
 DJANGO_HTTPS        secure cookies, HSTS and the SSL redirect; default on outside debug mode
 DJANGO_SESSION_MINUTES  inactivity before a session expires; default 30
+DJANGO_PROXY_COUNT  how many reverse proxies, each appending to X-Forwarded-For, stand in front; default 0
 """
 import os
 from datetime import timedelta
@@ -16,7 +17,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from project.env import env_bool, env_int, env_list, secret_key
+from project.env import env_bool, env_int, env_list, forwarded_address_settings, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -117,13 +118,18 @@ SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Repeated failed sign-ins lock out the account and, separately, the address.
+# Repeated failed sign-ins lock out one username from one address, and an address that tries many usernames;
+# never a username everywhere, so that nobody can lock another person out by guessing at their account.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+# The client's address, read by django-ipware: REMOTE_ADDR with no proxy, else the entry of X-Forwarded-For that
+# the outermost proxy appended (whatever a client put before it is ignored).
+AXES_IPWARE_PROXY_COUNT, AXES_IPWARE_META_PRECEDENCE_ORDER = forwarded_address_settings(
+    env_int("DJANGO_PROXY_COUNT", 0))
+IPWARE_STRICT = False
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"
