@@ -143,7 +143,7 @@ def summary_context(revision: Revision, *, printed_by=None) -> dict:
         "container_to_discuss": container_to_discuss(revision.answers),
         "disclaimer": DISCLAIMER,
         "printed_by": printed_by,
-        "title": f"Threshold screening summary – {screening.client_code} – revision {revision.number}",
+        "title": f"Threshold screening summary – revision {revision.number}",  # PDF metadata: no client code
     }
 
 
