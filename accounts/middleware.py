@@ -1,12 +1,18 @@
-"""Request hygiene before any view runs, and no caching of pages that may show client data."""
+"""Request hygiene before any view runs, no caching of pages that may show client data, session limits and the
+second-factor gate."""
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
+from accounts import second_factor, sessions
 from accounts.uploads import FileUploadRefused
 
 log = logging.getLogger("accounts.requests")
@@ -72,3 +78,38 @@ class NoStoreMiddleware:
         if "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
         return response
+
+
+class SessionLimitsMiddleware:
+    """Ends a session that has lasted longer than the absolute limit, or that "sign out everywhere" has ended."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            reason = sessions.why_over(request)
+            if reason:
+                logout(request)
+                messages.info(request, reason)
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Sends a signed-in user who needs a second factor to enrol or to enter a code before any other page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or not second_factor.needed(user):
+            return None
+        match = request.resolver_match
+        if match and match.url_name in second_factor.OPEN_BEFORE_VERIFICATION:
+            return None
+        target = "two_factor_verify" if second_factor.enrolled(user) else "two_factor_enrol"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

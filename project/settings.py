@@ -7,7 +7,12 @@ DATABASE_URL        PostgreSQL when set (postgres://user:pass@host:port/name); S
 DJANGO_SQLITE_PATH  where the SQLite database file lives when DATABASE_URL is unset; default db.sqlite3 beside manage.py
 DJANGO_HTTPS        secure cookies, HSTS and the SSL redirect; default on outside debug mode
 DJANGO_SESSION_MINUTES  inactivity before a session expires; default 30
+DJANGO_SESSION_MAX_HOURS  absolute lifetime of a session, however active; default 12
 DJANGO_PROXY_COUNT  how many reverse proxies, each appending to X-Forwarded-For, stand in front; default 0
+DJANGO_REQUIRE_2FA  clinicians, leads and staff must sign in with a second factor; default on (`make run` turns it off)
+DJANGO_EMAIL_BACKEND  Django email backend path; default console with DJANGO_DEBUG, SMTP otherwise
+DJANGO_EMAIL_HOST, DJANGO_EMAIL_PORT, DJANGO_EMAIL_HOST_USER, DJANGO_EMAIL_HOST_PASSWORD, DJANGO_EMAIL_USE_TLS,
+DJANGO_DEFAULT_FROM_EMAIL  the SMTP server and sender for password-reset and invitation emails
 """
 import os
 from datetime import timedelta
@@ -40,6 +45,9 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "screening",
 ]
@@ -56,8 +64,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 # No uploads: a file part is refused unread, and a request body is capped at 1 MiB.
@@ -120,10 +131,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after a stretch of inactivity: every request renews the clock.
+# Sessions end after a stretch of inactivity: every request renews the clock. However active, a session ends
+# SESSION_MAX_HOURS after sign-in (accounts.middleware.SessionLimitsMiddleware).
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_MAX_HOURS = env_int("DJANGO_SESSION_MAX_HOURS", 12)
+if SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured(f"DJANGO_SESSION_MAX_HOURS must be 1 or more; got {SESSION_MAX_HOURS}.")
+
+# Two-factor sign-in (django-otp): an authenticator app plus single-use recovery codes.
+REQUIRE_2FA = env_bool("DJANGO_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = "Threshold"
+
+# Password-reset and invitation emails: printed to the console in development, sent by SMTP otherwise.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "threshold@localhost"
 
 # Repeated failed sign-ins lock out one username from one address, and an address that tries many usernames;
 # never a username everywhere, so that nobody can lock another person out by guessing at their account.
