@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts import mail, second_factor, sessions
+from accounts import second_factor, sessions
 from accounts.forms import CodeForm, EnrolForm
 from accounts.models import record
 from screening.roles import role_of
@@ -118,17 +118,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Answers the same whether or not the address has an account; Django logs a mail server failure."""
+
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except mail.SEND_ERRORS:
-            form.add_error(None, mail.FAILED)
-            return self.form_invalid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
