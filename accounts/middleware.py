@@ -20,10 +20,10 @@ log = logging.getLogger("accounts.requests")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def refuse(request, status: int, reason: str):
+def refuse(request, reason: str):
     """A plain page that says what was wrong, logged as one line without a traceback."""
-    log.warning("Refused %s %s (%s): %s", request.method, request.path, status, reason)
-    return render(request, "accounts/bad_request.html", {"status": status, "reason": reason}, status=status)
+    log.warning("Refused %s %s: %s", request.method, request.path, reason)
+    return render(request, "accounts/bad_request.html", {"reason": reason}, status=400)
 
 
 def charset_is_utf8(request) -> bool:
@@ -32,7 +32,7 @@ def charset_is_utf8(request) -> bool:
 
 
 class RequestHygieneMiddleware:
-    """Refuses oversized bodies, form bodies not in UTF-8 and any file part with a clear 400 or 413 page.
+    """Refuses oversized bodies, form bodies not in UTF-8 and any file part with a clear 400 page.
 
     Form bodies are parsed here, once, so that a malformed one is answered plainly instead of failing later
     inside the CSRF check or a view.
@@ -49,21 +49,21 @@ class RequestHygieneMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return refuse(request, 400, "the request's Content-Length is not a number")
+            return refuse(request, "the request's Content-Length is not a number")
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return refuse(request, 413, "the request is larger than this application accepts")
+            return refuse(request, "the request is larger than this application accepts")
         if request.method not in ("POST", "PUT", "PATCH") or request.content_type not in FORM_TYPES:
             return None
         if not charset_is_utf8(request):
-            return refuse(request, 400, "forms must be sent in UTF-8, which every current browser does")
+            return refuse(request, "forms must be sent in UTF-8, which every current browser does")
         try:
             request.POST  # noqa: B018 - parse now, so that every failure below is answered here
         except FileUploadRefused:
-            return refuse(request, 413, "this application accepts no files")
+            return refuse(request, "this application accepts no files")
         except RequestDataTooBig:
-            return refuse(request, 413, "the request is larger than this application accepts")
+            return refuse(request, "the request is larger than this application accepts")
         except (BadRequest, SuspiciousOperation, MultiPartParserError) as exc:
-            return refuse(request, 400, f"the form could not be read ({exc.__class__.__name__})")
+            return refuse(request, f"the form could not be read ({exc.__class__.__name__})")
         return None
 
 
@@ -109,7 +109,7 @@ class SecondFactorMiddleware:
         if not user.is_authenticated or user.is_verified() or not second_factor.needed(user):
             return None
         match = request.resolver_match
-        if match and match.url_name in second_factor.OPEN_BEFORE_VERIFICATION:
+        if match and match.view_name in second_factor.OPEN_BEFORE_VERIFICATION:
             return None
         target = "two_factor_verify" if second_factor.enrolled(user) else "two_factor_enrol"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
