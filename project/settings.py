@@ -143,6 +143,7 @@ if SESSION_MAX_HOURS < 1:
 # Two-factor sign-in (django-otp): an authenticator app plus single-use recovery codes.
 REQUIRE_2FA = env_bool("DJANGO_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "Threshold"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a second-factor key or recovery code
 
 # Password-reset and invitation emails: printed to the console in development, sent by SMTP otherwise.
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
