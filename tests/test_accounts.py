@@ -373,3 +373,30 @@ def test_account_pages_render_for_a_lead(client, lead, name):
     client.force_login(lead)
     response = client.get(reverse(name))
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("name", ["account", "password_change", "two_factor_enrol", "two_factor_verify", "team",
+                                  "team_member_new"])
+def test_account_pages_send_anonymous_visitors_to_sign_in(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["password_reset", "password_reset_done", "password_reset_complete"])
+def test_password_reset_pages_are_open_to_anonymous_visitors(client, name):
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_a_used_or_forged_reset_link_says_so(client, clinician):
+    response = client.get(reverse("password_reset_confirm", args=["MQ", "set-password"]), follow=True)
+    assert response.status_code == 200 and "does not work any more" in response.content.decode()
+
+
+def test_staff_read_account_events_in_the_admin_and_cannot_change_them(client, lead, clinician):
+    staff = User.objects.create_user("staffer", password=PASSWORD, is_staff=True, is_superuser=True)
+    event = record(lead, "deactivated", clinician)
+    client.force_login(staff)
+    listing = client.get("/admin/accounts/accountevent/")
+    assert listing.status_code == 200 and "deactivated" in listing.content.decode()
+    assert client.post(f"/admin/accounts/accountevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AccountEvent.objects.filter(pk=event.pk).exists()
