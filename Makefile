@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # WeasyPrint's system libraries and a font; the tests add Debian's Chromium for the browser test.
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_PACKAGES := $(RUN_PACKAGES) chromium
-DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-key-for-make-run DJANGO_HTTPS=0
+DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-key-for-make-run DJANGO_HTTPS=0 DJANGO_REQUIRE_2FA=0
 
 .PHONY: run test test-postgres bench bench-scale lint install install-test system-run system-test clean
 

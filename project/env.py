@@ -36,6 +36,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def forwarded_address_settings(proxies: int) -> tuple[int | None, list[str]]:
+    """django-ipware's proxy count and header order for `proxies` reverse proxies in front of the app.
+
+    Each proxy appends the address it saw to X-Forwarded-For and the last one is REMOTE_ADDR, so the client is the
+    `proxies`-th entry from the right; ipware counts only the proxies listed after the client in the header.
+    """
+    if proxies < 0:
+        raise ImproperlyConfigured(f"DJANGO_PROXY_COUNT must be 0 or more; got {proxies}.")
+    if proxies == 0:
+        return None, ["REMOTE_ADDR"]
+    return proxies - 1, ["HTTP_X_FORWARDED_FOR"]
+
+
 WEAK_KEY_MARKERS = ("insecure", "change-me", "changeme", "dev-only", "secret")
 
 

@@ -10,7 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from project.env import env_bool, env_int, env_list, secret_key
+from project.env import env_bool, env_int, env_list, forwarded_address_settings, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,23 +33,36 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
     "screening",
     "library",
 ]
 
+# The header middlewares come before the request checks, so that a refused request gets the same headers.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
+    "accounts.middleware.RequestHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# No uploads: a file part is refused unread, and a request body is capped at 1 MiB.
+FILE_UPLOAD_HANDLERS = ["accounts.uploads.RefuseFiles"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
@@ -107,18 +120,43 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after a stretch of inactivity: every request renews the clock.
+# Sessions end after a stretch of inactivity: every request renews the clock. However active, a session ends
+# SESSION_MAX_HOURS after sign-in (accounts.middleware.SessionLimitsMiddleware).
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_MAX_HOURS = env_int("DJANGO_SESSION_MAX_HOURS", 12)
+if SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured(f"DJANGO_SESSION_MAX_HOURS must be 1 or more; got {SESSION_MAX_HOURS}.")
 
-# Repeated failed sign-ins lock out the account and, separately, the address.
+# Two-factor sign-in (django-otp): an authenticator app plus single-use recovery codes.
+REQUIRE_2FA = env_bool("DJANGO_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = "Threshold"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a second-factor key or recovery code
+
+# Password-reset and invitation emails: printed to the console in development, sent by SMTP otherwise.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "threshold@localhost"
+
+# Repeated failed sign-ins lock out one username from one address, and an address that tries many usernames;
+# never a username everywhere, so that nobody can lock another person out by guessing at their account.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+# The client's address, read by django-ipware: REMOTE_ADDR with no proxy, else the entry of X-Forwarded-For that
+# the outermost proxy appended (whatever a client put before it is ignored).
+AXES_IPWARE_PROXY_COUNT, AXES_IPWARE_META_PRECEDENCE_ORDER = forwarded_address_settings(
+    env_int("DJANGO_PROXY_COUNT", 0))
+IPWARE_STRICT = False
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"

@@ -122,7 +122,7 @@ def summary_context(revision: Revision, *, printed_by=None) -> dict:
         "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},
         "disclaimer": DISCLAIMER,
         "printed_by": printed_by,
-        "title": f"Threshold screening summary – {p['client_code']} – revision {revision.number}",
+        "title": f"Threshold screening summary – revision {revision.number}",  # PDF metadata: no client code
     }
 
 

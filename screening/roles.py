@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 CLINICIAN = "Clinician"
 TRAINEE = "Trainee"
 LEAD = "Clinical lead"
+ROLES = (LEAD, CLINICIAN, TRAINEE)  # a user in several role groups has the first of them
 
 
 def role_of(user: AbstractBaseUser) -> str | None:
@@ -11,7 +12,7 @@ def role_of(user: AbstractBaseUser) -> str | None:
     if not user.is_authenticated:
         return None
     names = set(user.groups.values_list("name", flat=True))
-    return next((r for r in (LEAD, CLINICIAN, TRAINEE) if r in names), None)
+    return next((r for r in ROLES if r in names), None)
 
 
 def is_clinician(user) -> bool:

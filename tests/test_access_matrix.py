@@ -19,6 +19,8 @@ SCREENING = {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2":
 SCREENING_EDIT = {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 404, "lead": 403}
 EVERY_ROLE = {"anonymous": LOGIN, "trainee": 200, "clinician": 200, "clinician2": 200, "lead": 200}
 PUBLIC = dict.fromkeys(PERSONAS, 200)
+LEAD_ONLY = {"anonymous": LOGIN, "trainee": 403, "clinician": 403, "clinician2": 403, "lead": 200}
+SIGNED_IN_REDIRECT = {**EVERY_ROLE, "trainee": 302, "clinician": 302, "clinician2": 302, "lead": 302}
 
 # name: (method, arguments, expected per persona). Arguments name objects made in `world`.
 MATRIX = {
@@ -51,6 +53,25 @@ MATRIX = {
     # An attempt is private to the user who made it (the trainee's, in `world`).
     "case_attempt": ("get", ("case", "attempt"), {"anonymous": LOGIN, "trainee": 200, "clinician": 404,
                                                  "clinician2": 404, "lead": 404}),
+    # Accounts. "member" is the trainee; "uid"/"token" make a reset link that does not work.
+    "account": ("get", (), EVERY_ROLE),
+    "password_change": ("get", (), EVERY_ROLE),
+    "two_factor_enrol": ("get", (), EVERY_ROLE),
+    "two_factor_verify": ("get", (), SIGNED_IN_REDIRECT),
+    "account_recovery_codes": ("post", (), SIGNED_IN_REDIRECT),
+    "account_sign_out_everywhere": ("post", (), SIGNED_IN_REDIRECT),
+    "password_reset": ("get", (), PUBLIC),
+    "password_reset_done": ("get", (), PUBLIC),
+    "password_reset_confirm": ("get", ("uid", "token"), PUBLIC),
+    "password_reset_complete": ("get", (), PUBLIC),
+    "team": ("get", (), LEAD_ONLY),
+    "team_member_new": ("get", (), LEAD_ONLY),
+    "team_member": ("get", ("member",), LEAD_ONLY),
+    "team_member_role": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
+    "team_member_active": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
+    "team_member_second_factor": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
+    "team_member_invite": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
+    "team_member_sign_out": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
 }
 
 
@@ -91,7 +112,8 @@ def world(db):
                                                                                          "severity": {"mdma": "none"}})
     attempt = quiz_attempt_create(user=users["trainee"], case=case,
                                   answer={"factors": [], "severity": {"mdma": "none"}})
-    return {"users": users, "screening": screening.pk, "case": case.slug, "attempt": attempt.pk,
+    return {"users": users, "member": users["trainee"].pk, "uid": "MQ", "token": "not-a-token",
+            "screening": screening.pk, "case": case.slug, "attempt": attempt.pk,
             "rule": screening.revisions.get().assessment["flags"][0]["rule"]}
 
 

@@ -1,0 +1,60 @@
+"""Account state the session checks read, and the append-only record of what was done to accounts."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+ACCOUNT_ACTIONS = (
+    "created", "invited", "deactivated", "reactivated", "role_changed", "second_factor_reset",
+    "second_factor_enrolled", "recovery_codes_renewed", "password_changed", "password_reset", "signed_out_everywhere",
+)
+
+
+class SessionGeneration(models.Model):
+    """A counter per user; a session started under an older value is over ("sign out everywhere")."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="session_generation")
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.user} sessions generation {self.value}"
+
+    @classmethod
+    def current(cls, user) -> int:
+        return cls.objects.filter(user=user).values_list("value", flat=True).first() or 0
+
+    @classmethod
+    def advance(cls, user) -> None:
+        row, _ = cls.objects.get_or_create(user=user)
+        cls.objects.filter(pk=row.pk).update(value=models.F("value") + 1)
+
+
+class AccountEvent(models.Model):
+    """Append-only: who did what to which account. Screening actions have their own trail (screening.AuditEvent)."""
+
+    ACTIONS = [(a, a.replace("_", " ")) for a in ACCOUNT_ACTIONS]
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=30, choices=ACTIONS)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(action__in=ACCOUNT_ACTIONS), name="account_action_known")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Account events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Account events are append-only.")
+
+
+def record(actor, action: str, subject, detail: str = "") -> AccountEvent:
+    return AccountEvent.objects.create(actor=actor, action=action, subject=subject, detail=detail)
