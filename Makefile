@@ -40,6 +40,7 @@ bench-scale: install
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy screening/engine
 
 install: system-run $(VENV)/.installed
 install-test: system-test $(VENV)/.installed

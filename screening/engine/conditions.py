@@ -127,10 +127,10 @@ def _field_check(spec: Field, value) -> Check:
             raise ConditionError(f"`{name}` lists no values")
         for v in allowed:
             _check_value(spec, v)
-        allowed = frozenset(allowed)
+        accepted = frozenset(allowed)
 
         def test(v):
-            return v in allowed
+            return v in accepted
 
     def check(ctx: Context):
         v = ctx.intake.get(name)

@@ -3,6 +3,7 @@ from functools import lru_cache
 
 from screening.engine.conditions import Context, number_test, triggers
 from screening.engine.loader import SEVERITY_RANK, Rule, Ruleset, load_ruleset
+from screening.engine.types import Assessment, Flag, Source
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +65,7 @@ def _index(ruleset: Ruleset, chosen: frozenset) -> _Index:
     return _Index(ruleset, chosen)
 
 
-def _flag(rule: Rule, substances: list[str], evidence: list[str], ruleset: Ruleset) -> dict:
+def _flag(rule: Rule, substances: list[str], evidence: list[str], ruleset: Ruleset) -> Flag:
     return {
         "rule": rule.id,
         "factor": rule.factor,
@@ -75,11 +76,11 @@ def _flag(rule: Rule, substances: list[str], evidence: list[str], ruleset: Rules
         "discuss": list(rule.discuss),
         "evidence": evidence,
         "evidence_grade": rule.evidence_grade,
-        "sources": [dict(ruleset.sources[key]) for key in rule.sources],
+        "sources": [Source(**ruleset.sources[key]) for key in rule.sources],
     }
 
 
-def assess(raw_intake, ruleset: Ruleset | None = None) -> dict:
+def assess(raw_intake, ruleset: Ruleset | None = None) -> Assessment:
     """The assessment of the screening contract for one intake; raises IntakeError on bad input."""
     ruleset = ruleset or default_ruleset()
     intake = ruleset.intake.validate(raw_intake)

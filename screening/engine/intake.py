@@ -61,7 +61,7 @@ def _quick_test(spec: Field):
     if spec.type == "choice":
         choices = frozenset(spec.choices)
         return lambda v: v.__class__ is str and v in choices
-    if spec.type == "int":
+    if spec.type == "int" and spec.min is not None and spec.max is not None:
         low, high = spec.min, spec.max
         return lambda v: v.__class__ is int and low <= v <= high
     return None
@@ -111,7 +111,7 @@ class IntakeSchema:
         if isinstance(value, bool) or not isinstance(value, int):
             raise IntakeError(spec.name, f"expected a whole number from {spec.min} to {spec.max}, "
                                          f"got {_type_name(value)}")
-        if not spec.min <= value <= spec.max:
+        if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
             raise IntakeError(spec.name, f"expected a whole number from {spec.min} to {spec.max}, got {value}")
         return value
 
@@ -151,7 +151,7 @@ class IntakeSchema:
     def _text(self, spec: Field, value):
         if not isinstance(value, str):
             raise IntakeError(spec.name, f"expected text, got {_type_name(value)}")
-        if len(value) > spec.max_length:
+        if spec.max_length is not None and len(value) > spec.max_length:
             raise IntakeError(spec.name, f"is {len(value)} characters long; at most {spec.max_length} are accepted")
         _require_unicode(spec.name, value)
         return value

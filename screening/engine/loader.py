@@ -8,6 +8,7 @@ from screening.engine.conditions import Check, ConditionError, compile_condition
 from screening.engine.errors import IntakeError, RulesetError
 from screening.engine.intake import Field, IntakeSchema
 from screening.engine.medications import Catalogue, Medication
+from screening.engine.types import Source
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
@@ -63,7 +64,7 @@ class Ruleset:
     intake: IntakeSchema
     rules: list[Rule]
     catalogue: Catalogue
-    sources: dict[str, dict]
+    sources: dict[str, Source]
 
     def substance_name(self, code: str) -> str:
         return next(s["name"] for s in self.substances if s["code"] == code)
@@ -246,12 +247,12 @@ def _load_catalogue(directory: Path) -> Catalogue:
     return catalogue
 
 
-def _load_sources(directory: Path) -> dict[str, dict]:
+def _load_sources(directory: Path) -> dict[str, Source]:
     file = "sources.yaml"
     data = _read(directory / file)
     if not isinstance(data, list) or not data:
         raise RulesetError(file, "expected a non-empty list of sources")
-    sources = {}
+    sources: dict[str, Source] = {}
     for raw in data:
         label = f"source `{raw.get('key', '?')}`" if isinstance(raw, dict) else "source"
         _shape(raw, {"key": str, "citation": str, "url": str}, file, label)
@@ -266,7 +267,7 @@ def _load_sources(directory: Path) -> dict[str, dict]:
 
 
 def _load_rules(directory: Path, header: dict, fields: dict[str, Field], catalogue: Catalogue,
-                sources: dict[str, dict]) -> list[Rule]:
+                sources: dict[str, Source]) -> list[Rule]:
     factor_codes = {f["code"] for f in header["factors"]}
     substance_codes = [s["code"] for s in header["substances"]]
     grades = {g["code"] for g in header["evidence_grades"]}

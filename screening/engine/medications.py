@@ -2,6 +2,8 @@
 import re
 from dataclasses import dataclass
 
+from screening.engine.types import RecognisedMedication
+
 # Words that do not change which medicine is meant: salts, forms and strengths.
 NOISE_WORDS = frozenset((
     "hydrochloride hcl hydrobromide hbr carbonate citrate sulfate sulphate sodium potassium maleate succinate "
@@ -30,7 +32,7 @@ class Match:
     input: str
     medication: Medication
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> RecognisedMedication:
         return {"input": self.input, "generic": self.medication.generic, "classes": list(self.medication.classes)}
 
 

@@ -28,7 +28,8 @@ def source_key(source: dict):
 
 def references(flags: list[dict]) -> tuple[list[dict], dict]:
     """Every source cited, once, numbered in order of first use; and the number of each source by its key."""
-    listed, numbers = [], {}
+    listed: list[dict] = []
+    numbers: dict = {}
     for flag in flags:
         for source in flag["sources"]:
             key = source_key(source)
@@ -59,7 +60,7 @@ def present(assessment: dict, labels: dict) -> dict:
                "cells": [next((f["sev"] for f in flags if f["factor"] == factor and s["code"] in f["substances"]),
                               None) for s in substances]}
               for factor in factors]
-    ranked = sorted(SEVERITY_RANK, key=SEVERITY_RANK.get, reverse=True)
+    ranked = sorted(SEVERITY_RANK, key=lambda code: SEVERITY_RANK[code], reverse=True)
     by_severity = [{"severity": severity(code, labels), "flags": [f for f in flags if f["severity"] == code]}
                    for code in ranked]
     by_factor = [{"factor": factor, "name": _name(labels, "factors", factor),

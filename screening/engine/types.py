@@ -6,10 +6,12 @@ that `json.dumps` prints as it is.
 from typing import Literal, NotRequired, TypedDict
 
 Substance = Literal["mdma", "psilocybin", "lsd", "ketamine", "ayahuasca"]
-Severity = Literal["info", "warning", "critical"]
-SummarySeverity = Literal["none", "info", "warning", "critical"]
-EvidenceGrade = Literal["label", "trial_exclusion", "guideline", "case_reports", "mechanism"]
 Relative = Literal["none", "second_degree", "first_degree"]
+# Codes that come from the rule set's data (validated by the loader), so typed as text: a severity is "info",
+# "warning" or "critical" ("none" too in a summary); an evidence grade "label", "trial_exclusion", "guideline",
+# "case_reports" or "mechanism".
+Severity = str
+EvidenceGrade = str
 
 
 class StoppedMedication(TypedDict):
@@ -99,7 +101,7 @@ class MedicationReport(TypedDict):
 class Assessment(TypedDict):
     ruleset_version: str
     substances: list[str]
-    summary: dict[str, SummarySeverity]
+    summary: dict[str, Severity]
     flags: list[Flag]
     medications: MedicationReport
     not_assessed: list[str]
