@@ -51,7 +51,7 @@ def healthy_intake(**overrides) -> dict:
         "systolic_bp": 118, "diastolic_bp": 76, "heart_rate": 68, "heart_disease": False, "arrhythmia": False,
         "long_qt": False, "stroke_or_tia": False, "aneurysm_or_avm": False, "intracerebral_hemorrhage": False,
         "hepatic_impairment": "none", "seizure_disorder": False, "hyperthyroidism_untreated": False,
-        "raised_eye_or_brain_pressure": False, "medications": [],
+        "raised_eye_or_brain_pressure": False, "medications": [], "stopped_medications": [],
     }
     intake.update(overrides)
     return intake

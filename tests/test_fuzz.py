@@ -405,7 +405,9 @@ def field_values(spec, good_only: bool):
     good = {"bool": st.booleans(), "int": st.integers(spec.min or 0, spec.max or 0),
             "choice": st.sampled_from(sorted(spec.choices) or ["x"]),
             "substances": st.lists(st.sampled_from(default_ruleset().intake.substances), min_size=1, max_size=5),
-            "medications": st.lists(odd_text, max_size=10), "text": odd_text}[spec.type]
+            "medications": st.lists(odd_text, max_size=10), "text": odd_text,
+            "stopped_medications": st.lists(st.fixed_dictionaries(
+                {"name": odd_text, "weeks_ago": st.integers(spec.min or 0, spec.max or 0)}), max_size=4)}[spec.type]
     return good if good_only else st.one_of(good, json_values)
 
 

@@ -9,7 +9,7 @@ from screening.engine.medications import normalise
     ("Lithium Carbonate", "lithium"),
     ("sertraline hydrochloride", "sertraline"),
     ("  SERTRALINE   HCl 50mg ", "sertraline"),
-    ("St. John's Wort", "st john s wort"),
+    ("St. John's Wort", "st johns wort"),
     ("Lithium carbonate 400 mg", "lithium"),
 ])
 def test_normalise(raw, expected):
@@ -22,8 +22,8 @@ def test_normalise(raw, expected):
     ("Prozac", "fluoxetine", "cyp2d6_inhibitor"), ("Cipralex", "escitalopram", "qt_prolonging"),
     ("Effexor", "venlafaxine", "snri"), ("Efexor", "venlafaxine", "snri"), ("Cymbalta", "duloxetine", "snri"),
     ("amitriptyline", "amitriptyline", "tca"),
-    ("Nardil", "phenelzine", "maoi"), ("Parnate", "tranylcypromine", "maoi"), ("Manerix", "moclobemide", "maoi"),
-    ("moclobemide", "moclobemide", "maoi"), ("selegiline", "selegiline", "maoi"), ("Emsam", "selegiline", "maoi"),
+    ("Nardil", "phenelzine", "maoi"), ("Parnate", "tranylcypromine", "maoi"), ("Manerix", "moclobemide", "rima"),
+    ("moclobemide", "moclobemide", "rima"), ("selegiline", "selegiline", "maoi"), ("Emsam", "selegiline", "maoi"),
     ("Zyvox", "linezolid", "maoi"), ("linezolid", "linezolid", "maoi"),
     ("methylene blue", "methylene blue", "maoi"),
     ("Priadel", "lithium", "lithium"), ("lithium citrate", "lithium", "lithium"), ("Lithobid", "lithium", "lithium"),
