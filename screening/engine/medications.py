@@ -22,7 +22,7 @@ _FORMS = (
     "injection injections inj injectable depot im iv sc subcut drops drop cream gel ointment spray nasal inhaler "
     "inhaled puffer nebuliser nebulizer solution liquid syrup suspension elixir lozenge lozenges granules sachet "
     "sachets powder film strip buccal sublingual sl orodispersible dispersible melt melts chewable soluble "
-    "effervescent oral po pr suppository suppositories pessary topical eye ear"
+    "effervescent oral po pr suppository suppositories pessary topical eye ear rectal vaginal puff puffs hfa mdi"
 )
 _RELEASE = (
     "er xr sr cr la xl cd ir mr dr ec pr odt xt es ds extended modified sustained controlled prolonged delayed "
@@ -36,11 +36,12 @@ _FREQUENCY = (
     "occasionally x"
 )
 _UNITS = ("mg mgs milligram milligrams mcg ug microgram micrograms g gram grams ml millilitre milliliter iu units unit "
-          "mmol")
+          "mmol h hr")
 _JOINERS = "and with plus w"
 NOISE_WORDS = frozenset(" ".join((_SALTS, _FORMS, _RELEASE, _HERBAL, _FREQUENCY, _UNITS, _JOINERS)).split())
-# A strength or count: "50", "0", "5mg", "24h", "2x", "no3" is NOT one (it is part of a name such as Tylenol No. 3).
-_NUMBER = re.compile(r"^\d+(?:mg|mcg|ug|g|ml|iu|h|hr|hrs|x|mmol|units?)?$")
+# A strength, count or product number: "50", "0", "5mg", "24h", "2x", "no4". A number can still be part of a name
+# ("Tylenol No. 3", "Theo-24"): the matcher tries names first and skips a number only when no name takes it.
+_NUMBER = re.compile(r"^(?:\d+(?:mgs?|mcg|ug|g|ml|iu|h|hr|hrs|x|mmol|units?|micrograms?|milligrams?|puffs?)?|no\d)$")
 _WORD = re.compile(r"[a-z0-9]+")
 _APOSTROPHES = re.compile(r"['\u2019`]")
 _NUMBERED = re.compile(r"(?:#|\bno\.?\s*)(\d)")  # "Tylenol #3", "Tylenol No. 3" -> "tylenol no3"
