@@ -36,7 +36,7 @@ class Field:
         if self.type == "int":
             return f"{value} {self.unit}".strip()
         if self.type == "stopped_medications":
-            return "; ".join(f"{e['name']}, {e['weeks_ago']} weeks ago" for e in value)
+            return "; ".join(f"{e['name']}, {e['weeks_ago']} weeks ago" for e in value) or "none"
         return str(value)
 
 

@@ -2,6 +2,7 @@
 import textwrap
 
 from screening.engine.loader import Ruleset
+from screening.engine.medications import stopped_phrase
 
 DISCLAIMER = ("Educational discussion aid: not a diagnosis, an eligibility decision or dosing advice. "
               "Every caution factor is for discussion with a qualified clinician.")
@@ -35,8 +36,15 @@ def text_report(assessment: dict, ruleset: Ruleset) -> str:
         lines.append("Medications recognised: " + "; ".join(
             f"{m['input']} ({m['generic']}: {', '.join(m['classes']) or 'no interaction class'})"
             for m in meds["recognised"]))
+    if meds.get("stopped"):
+        lines.append("Medications stopped: " + "; ".join(
+            f"{m['input']} ({m['generic']}, {stopped_phrase(m['weeks_ago'])}: "
+            f"{', '.join(m['classes_in_window']) or 'outside every class window'})" for m in meds["stopped"]))
     if meds["unrecognised"]:
-        lines.append("Medications not recognised (check by hand): " + ", ".join(meds["unrecognised"]))
+        suggested = {s["input"]: s["suggestion"] for s in meds.get("suggestions", ())}
+        lines.append("Medications not recognised (check by hand): " + ", ".join(
+            f"{name} (did you mean {suggested[name]}?)" if name in suggested else name
+            for name in meds["unrecognised"]))
     if assessment["not_assessed"]:
         lines.append(_wrap("Not assessed (not read as 'no'): "
                            + "; ".join(fields[n].label for n in assessment["not_assessed"]), ""))

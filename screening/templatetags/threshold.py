@@ -2,6 +2,7 @@
 from django import template
 
 from screening.engine import default_ruleset
+from screening.engine.medications import stopped_phrase
 
 register = template.Library()
 SYMBOLS = {"critical": "▲", "warning": "■", "info": "●", "none": "○"}
@@ -62,3 +63,22 @@ def halves(items: list) -> list[list]:
     """A list cut in two, the first half the longer, for two columns read top to bottom."""
     middle = (len(items) + 1) // 2
     return [items[:middle], items[middle:]]
+
+
+@register.filter
+def unrecognised_lines(medications: dict) -> list[str]:
+    """The unrecognised names, each with the catalogue's suggestion when it offered one."""
+    suggested = {s["input"]: s["suggestion"] for s in medications.get("suggestions", ())}
+    return [f"{name} (did you mean {suggested[name]}?)" if name in suggested else name
+            for name in medications.get("unrecognised", ())]
+
+
+@register.filter
+def stopped_line(match: dict) -> str:
+    """A stopped medicine as read: 'fluoxetine, stopped 3 weeks ago: still inside the window for SSRI'."""
+    shown = match["input"] if match["input"].lower() == match["generic"].lower() else \
+        f"{match['input']} ({match['generic']})"
+    when = stopped_phrase(match["weeks_ago"])
+    if match["classes_in_window"]:
+        return f"{shown}, {when}: still inside the window for {class_names(match['classes_in_window'])}"
+    return f"{shown}, {when}: outside every class window, so it raises no flag"
