@@ -72,3 +72,20 @@ class TestStoppedRows:
         for i in range(4):
             assert f'value="sertraline {i}"' in page
         assert 'name="stopped_name_4"' in page
+
+
+@pytest.mark.django_db
+def test_the_paper_form_asks_for_stopped_medicines_with_write_lines(client, clinician):
+    page = client_for(client, clinician).get(reverse("intake_blank")).content.decode()
+    start = page.index("Medicines stopped in the past six months")
+    assert "One medicine per line." in page[start:start + 600]
+    assert "Stopped medicine 1" not in page
+
+
+@pytest.mark.django_db
+def test_the_ruleset_page_shows_each_class_rules_or_why_none_and_its_window(client, clinician):
+    page = client_for(client, clinician).get(reverse("ruleset")).content.decode()
+    start = page.index('id="class-lamotrigine"')
+    assert "No rule: Nayak 2021 found no seizures" in page[start:start + 800]
+    start = page.index('id="class-lithium"')
+    assert "Rules: lithium-classic" in page[start:start + 800] and "Counts for 30 days" in page[start:start + 800]

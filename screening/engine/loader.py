@@ -99,14 +99,15 @@ class Ruleset:
             "severities": self.severities,
             "evidence_grades": self.evidence_grades,
             "rules": [r.as_dict() for r in self.rules],
-            "medication_classes": [self._class_json(c) for c in self.catalogue.class_names],
+            "medication_classes": [self.medication_class(c) for c in self.catalogue.class_names],
             "stopped_medications_note": self.catalogue.stopped_note,
             "medications": [self._medication_json(m) for m in self.catalogue.medications],
             "sources": list(self.sources.values()),
         }
 
 
-    def _class_json(self, code: str) -> dict:
+    def medication_class(self, code: str) -> dict:
+        """A medication class as exported: its rules, or why none needs it, and its window after stopping."""
         catalogue = self.catalogue
         out = {"code": code, "name": catalogue.class_names[code],
                "rules": [r.id for r in self.rules if code in r.classes]}
