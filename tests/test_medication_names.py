@@ -66,6 +66,11 @@ SPELLINGS = [
     ("propranolol 10mg bd", None),  # not in the catalogue: a beta-blocker with a relevant warning stays out
     ("hydroxyzine 25 mg every night", {"hydroxyzine"}),
     ("olanzapine 5 mg in the evening", {"olanzapine"}),
+    ("escitalopram 10mg q.d.", {"escitalopram"}),
+    ("Zoloft 50 mg b.i.d.", {"sertraline"}),
+    ("linezolid 600mg IV q12h", {"linezolid"}),
+    ("Tylenol #3 1-2 tabs q4-6h prn", {"paracetamol-codeine"}),
+    ("Paxlovid 300/100 mg bd x5 days", {"nirmatrelvir-ritonavir"}),
     # --- dosage forms and release types ---
     ("Effexor XR", {"venlafaxine"}),
     ("venlafaxine XL 150", {"venlafaxine"}),
@@ -229,6 +234,10 @@ SPELLINGS = [
     ("5-HTP 100mg", {"5-HTP"}),
     ("L-tryptophan 500 mg", {"L-tryptophan"}),
     ("passionflower tincture", {"passionflower"}),
+    ("lithium orotate supplement", {"lithium orotate"}),
+    ("dextromethorphan cough syrup", {"dextromethorphan"}),
+    ("cannabis (THC oil)", {"cannabis"}),
+    ("ritonavir-boosted darunavir", {"ritonavir", "darunavir"}),
     # --- brands in several countries ---
     ("Lustral 50mg", {"sertraline"}),
     ("Cipramil", {"citalopram"}),

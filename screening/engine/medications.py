@@ -28,12 +28,13 @@ _RELEASE = (
     "er xr sr cr la xl cd ir mr dr ec pr odt xt es ds extended modified sustained controlled prolonged delayed "
     "immediate slow release released retard continus enteric coated long acting short"
 )
-_HERBAL = "extract extracts tea teas tincture tinctures herb herbal root leaf leaves dried standardised standardized"
+_HERBAL = ("extract extracts tea teas tincture tinctures herb herbal root leaf leaves dried standardised standardized "
+           "oil supplement supplements")
 _FREQUENCY = (
     "od bd bid tds tid qds qid qd qhs hs qam qpm om on mane nocte prn stat once twice thrice three four times "
     "daily day days a per each every night nightly morning mornings evening evenings bedtime weekly week weeks "
     "fortnightly monthly month months hourly hours hour hrly at in the as needed required when necessary "
-    "occasionally x"
+    "occasionally x infusion drip boosted cough"
 )
 _UNITS = ("mg mgs milligram milligrams mcg ug microgram micrograms g gram grams ml millilitre milliliter iu units unit "
           "mmol h hr")
@@ -41,16 +42,20 @@ _JOINERS = "and with plus w"
 NOISE_WORDS = frozenset(" ".join((_SALTS, _FORMS, _RELEASE, _HERBAL, _FREQUENCY, _UNITS, _JOINERS)).split())
 # A strength, count or product number: "50", "0", "5mg", "24h", "2x", "no4". A number can still be part of a name
 # ("Tylenol No. 3", "Theo-24"): the matcher tries names first and skips a number only when no name takes it.
-_NUMBER = re.compile(r"^(?:\d+(?:mgs?|mcg|ug|g|ml|iu|h|hr|hrs|x|mmol|units?|micrograms?|milligrams?|puffs?)?|no\d)$")
+# Also "q4h", "q12h" (every 4 or 12 hours) and "x5" (for 5 days).
+_NUMBER = re.compile(r"^(?:\d+(?:mgs?|mcg|ug|g|ml|iu|h|hr|hrs|x|mmol|units?|micrograms?|milligrams?|puffs?|tabs?|"
+                     r"caps?)?|no\d|q\d+[hdw]?|x\d+)$")
 _WORD = re.compile(r"[a-z0-9]+")
 _APOSTROPHES = re.compile(r"['\u2019`]")
 _NUMBERED = re.compile(r"(?:#|\bno\.?\s*)(\d)")  # "Tylenol #3", "Tylenol No. 3" -> "tylenol no3"
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,4}")  # "b.i.d.", "q.d.", "p.r.n." -> "bid", "qd", "prn"
 SUGGESTION_CUTOFF = 0.8
 
 
 def words(name: str) -> tuple[str, ...]:
     """A name as the words the matcher compares: lower case, apostrophes dropped, punctuation a space."""
     text = _APOSTROPHES.sub("", name.lower())
+    text = _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
     text = _NUMBERED.sub(r" no\1", text)
     return tuple(_WORD.findall(text))
 
