@@ -193,3 +193,12 @@ def test_a_malformed_stopped_entry_is_refused_naming_the_key(entries, message):
         assess({"substances": ["mdma"], "stopped_medications": entries})
     assert caught.value.field == "stopped_medications"
     assert message in str(caught.value)
+
+
+def test_medication_rules_say_what_the_label_says_and_why_a_trial_exclusion_is_not_critical():
+    for rule in (r for r in default_ruleset().rules if r.file == "rules/medications.yaml"):
+        if rule.evidence_grade == "label":
+            assert rule.label_statement in ("contraindication", "warning"), rule.id
+            assert rule.severity != "critical" or rule.label_statement == "contraindication", rule.id
+        if rule.evidence_grade == "trial_exclusion" and rule.severity != "critical":
+            assert rule.severity_note, rule.id
