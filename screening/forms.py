@@ -44,7 +44,7 @@ CONTAINER_ITEMS = [
 STOPPED_ROWS = 4  # empty rows offered for stopped medicines; a revision with more stored shows them all plus one
 STOPPED_NAME, STOPPED_WEEKS = "stopped_name_{}", "stopped_weeks_{}"
 
-MEDICATION_REVIEW = [("reviewed", "Reviewed: the list below is complete (empty means none)"),
+MEDICATION_REVIEW = [("reviewed", "Reviewed: the current and stopped lists below are complete (empty means none)"),
                      (NOT_ASSESSED, "Not assessed")]
 
 

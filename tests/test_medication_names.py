@@ -216,6 +216,8 @@ SPELLINGS = [
     ("Cafergot", {"ergotamine-caffeine"}),
     ("Claritin-D", {"loratadine-pseudoephedrine"}),
     ("Hyzaar", {"losartan-hydrochlorothiazide"}),
+    ("NyQuil 30ml at night", {"paracetamol-dextromethorphan-doxylamine"}),
+    ("Night Nurse", {"paracetamol-promethazine-dextromethorphan"}),
     # --- herbal forms ---
     ("St. John's Wort", {"St John's wort"}),
     ("St Johns Wort 300mg", {"St John's wort"}),
@@ -360,6 +362,7 @@ def test_an_unknown_word_gets_no_suggestion_from_a_known_one_beside_it():
     ("Fioricet", {"sedative", "hand_check"}),
     ("Treximet", {"triptan"}),
     ("Hyzaar", {"sodium_lowering"}),
+    ("NyQuil", {"serotonergic", "sedative"}),
 ])
 def test_a_combination_product_carries_every_ingredients_classes(line, classes):
     (med,) = CATALOGUE.read(line)
