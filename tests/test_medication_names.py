@@ -300,6 +300,10 @@ SPELLINGS = [
     ("lithum", None),
     ("phenelzin 15 mg", None),
     ("amitriptylin", None),
+    # --- a catalogue name never loses a time of day or a joiner: these are other products ---
+    ("Day Nurse", None),
+    ("Canesten cream", None),
+    ("Solpadeine Headache", None),
     # --- lines that name no medicine ---
     ("50 mg", None),
     ("tablets", None),

@@ -40,6 +40,9 @@ _UNITS = ("mg mgs milligram milligrams mcg ug microgram micrograms g gram grams 
           "mmol h hr")
 _JOINERS = "and with plus w"
 NOISE_WORDS = frozenset(" ".join((_SALTS, _FORMS, _RELEASE, _HERBAL, _FREQUENCY, _UNITS, _JOINERS)).split())
+# The words a catalogue name may lose and still name the same medicine ("divalproex" for "divalproex sodium"); a
+# time of day, a joiner or a number may not ("Night Nurse" is not "nurse", "Pro Plus" is not "pro").
+_DROPPABLE = frozenset(" ".join((_SALTS, _FORMS, _RELEASE, _HERBAL, _UNITS)).split())
 # A strength, count or product number: "50", "0", "5mg", "24h", "2x", "no4". A number can still be part of a name
 # ("Tylenol No. 3", "Theo-24"): the matcher tries names first and skips a number only when no name takes it.
 # Also "q4h", "q12h" (every 4 or 12 hours) and "x5" (for 5 days).
@@ -130,7 +133,7 @@ class Catalogue:
             for name in (med.generic, *med.names):
                 for key in self._keys(name):
                     self._exact.setdefault(key, med)
-                core = tuple(w for w in words(name) if not is_noise(w))
+                core = tuple(w for w in words(name) if w not in _DROPPABLE)
                 if core:
                     stripped.setdefault(core, set()).add(med.generic)
                 self._display.setdefault(" ".join(core or words(name)), name)
