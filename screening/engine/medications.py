@@ -53,6 +53,7 @@ _APOSTROPHES = re.compile(r"['\u2019`]")
 _NUMBERED = re.compile(r"(?:#|\bno\.?\s*)(\d)")  # "Tylenol #3", "Tylenol No. 3" -> "tylenol no3"
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,4}")  # "b.i.d.", "q.d.", "p.r.n." -> "bid", "qd", "prn"
 SUGGESTION_CUTOFF = 0.8
+SUGGESTION_CACHE = 4096  # unknown words already compared with the catalogue (the comparison is the slow part)
 
 
 def words(name: str) -> tuple[str, ...]:
@@ -141,6 +142,7 @@ class Catalogue:
         # two medicines would share it.
         self._core = {key: by_generic[next(iter(g))] for key, g in stripped.items() if len(g) == 1}
         self._longest = max(len(k) for k in (*self._exact, *self._core)) if medications else 1
+        self._suggested: dict[tuple[str, ...], str | None] = {}
         self._choices: dict[int, list[str]] = {}  # written names by how many words they have, for suggestions
         for shown in sorted(self._display):
             self._choices.setdefault(len(shown.split()), []).append(shown)
@@ -199,10 +201,14 @@ class Catalogue:
         start = stuck or 0
         tried = [core[start:], core[start:start + 1]] if core else []
         for run in dict.fromkeys(tried):
-            choices = self._choices.get(len(run), ())
-            close = difflib.get_close_matches(" ".join(run), choices, n=1, cutoff=SUGGESTION_CUTOFF)
-            if close:
-                return self._display[close[0]]
+            if run not in self._suggested:
+                if len(self._suggested) >= SUGGESTION_CACHE:
+                    self._suggested.clear()
+                choices = self._choices.get(len(run), ())
+                close = difflib.get_close_matches(" ".join(run), choices, n=1, cutoff=SUGGESTION_CUTOFF)
+                self._suggested[run] = self._display[close[0]] if close else None
+            if self._suggested[run]:
+                return self._suggested[run]
         return None
 
     def lookup(self, name: str) -> Medication | None:
