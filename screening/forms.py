@@ -41,7 +41,10 @@ CONTAINER_ITEMS = [
     ("touch_consent", "Consent about touch and boundaries has been discussed"),
 ]
 
-MEDICATION_REVIEW = [("reviewed", "Reviewed: the list below is complete (empty means none)"),
+STOPPED_ROWS = 4  # empty rows offered for stopped medicines; a revision with more stored shows them all plus one
+STOPPED_NAME, STOPPED_WEEKS = "stopped_name_{}", "stopped_weeks_{}"
+
+MEDICATION_REVIEW = [("reviewed", "Reviewed: the current and stopped lists below are complete (empty means none)"),
                      (NOT_ASSESSED, "Not assessed")]
 
 
@@ -90,6 +93,9 @@ class IntakeForm(forms.Form):
                     continue
                 self.fields[spec.name] = self._field_for(spec)
                 self.field_specs[spec.name] = spec
+                if spec.type == "stopped_medications":
+                    names.append(self._add_stopped_rows(spec))
+                    continue
                 if spec.name == "medications":
                     self.fields["medication_review"] = forms.ChoiceField(
                         label="Medication review", choices=MEDICATION_REVIEW, required=False,
@@ -115,6 +121,60 @@ class IntakeForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(*layout, Div(Submit("save", "Save and see the assessment"), css_class="mb-5"))
+
+    def _stopped_row_count(self) -> int:
+        """Enough rows for what is stored (editing) or was sent (a form shown again), and never fewer than 4."""
+        stored = len(self.initial.get("stopped_medications") or ())
+        sent = [int(key.rsplit("_", 1)[1]) for key in self.data if key.startswith("stopped_name_")
+                and key.rsplit("_", 1)[1].isdigit() and int(key.rsplit("_", 1)[1]) < 60]
+        return max(STOPPED_ROWS, stored + 1, max(sent, default=-1) + 1)
+
+    def _add_stopped_rows(self, spec) -> Div:
+        """Name + weeks-ago rows for the medicines stopped in the past six months."""
+        rows = []
+        for i in range(self._stopped_row_count()):
+            name, weeks = STOPPED_NAME.format(i), STOPPED_WEEKS.format(i)
+            self.fields[name] = forms.CharField(
+                label=f"Stopped medicine {i + 1}", max_length=120, required=False,
+                widget=forms.TextInput(attrs={"list": "medication-names", "autocomplete": "off"}))
+            self.fields[weeks] = forms.CharField(
+                label=f"Weeks ago ({spec.min} to {spec.max})", max_length=10, required=False,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}))
+            rows.append(Div(Div(name, css_class="col-sm-8"), Div(weeks, css_class="col-sm-4"), css_class="row"))
+        stored = self.initial.get("stopped_medications") or ()
+        for i, entry in enumerate(stored):
+            self.initial.setdefault(STOPPED_NAME.format(i), entry["name"])
+            self.initial.setdefault(STOPPED_WEEKS.format(i), str(entry["weeks_ago"]))
+        self.stopped_spec = spec
+        return Div(HTML(f'<p class="form-label mb-1">{spec.label}</p><p class="form-text">{spec.help}</p>'),
+                   *rows, css_class="stopped-medications mb-3")
+
+    def clean(self):
+        cleaned = super().clean()
+        spec = getattr(self, "stopped_spec", None)
+        if spec is None:
+            return cleaned
+        entries = []
+        for i in range(self._stopped_row_count()):
+            name_key, weeks_key = STOPPED_NAME.format(i), STOPPED_WEEKS.format(i)
+            name = " ".join((cleaned.get(name_key) or "").split())
+            weeks = (cleaned.get(weeks_key) or "").strip()
+            if not name and not weeks:
+                continue
+            if not name:
+                self.add_error(name_key, f"Name the medicine stopped {weeks} weeks ago, or clear the weeks.")
+                continue
+            if not (weeks.isascii() and weeks.isdigit()) or not spec.min <= int(weeks) <= spec.max:
+                ask = (f"roughly how many weeks ago {name} was stopped, as a whole number from {spec.min} (this "
+                       f"week) to {spec.max}.")
+                self.add_error(weeks_key, f"“{weeks}” is not a number of weeks: give {ask}" if weeks else
+                               f"Give {ask}")
+                continue
+            entry = {"name": name, "weeks_ago": int(weeks)}
+            if entry not in entries:
+                entries.append(entry)
+        cleaned["stopped_medications"] = entries
+        return cleaned
 
     def _add_cssrs(self) -> list[str]:
         for name, _level, question in CSSRS_ITEMS:
@@ -189,6 +249,8 @@ class IntakeForm(forms.Form):
                 intake[name] = value
         if data.get("medications") or data.get("medication_review") == "reviewed":
             intake["medications"] = data.get("medications", [])
+        if data.get("stopped_medications") or data.get("medication_review") == "reviewed":
+            intake["stopped_medications"] = data.get("stopped_medications", [])
         level = self._suicidality()
         if level is not None:
             intake["suicidality"] = level
@@ -222,6 +284,8 @@ class IntakeForm(forms.Form):
                 initial[spec.name] = _yes_no(value)
             elif spec.type == "medications":
                 initial[spec.name] = "\n".join(value or [])
+            elif spec.type == "stopped_medications":
+                initial[spec.name] = list(value or [])
             elif spec.name != "suicidality" and value is not None:
                 initial[spec.name] = value
         initial.update(answers.get("cssrs", {}))

@@ -26,8 +26,9 @@ def ruleset_page(request):
     ruleset = default_ruleset()
     factors = [(f, [r for r in ruleset.rules if r.factor == f["code"]]) for f in ruleset.factors]
     cited = {key for rule in ruleset.rules for key in rule.sources}
-    classes = [(code, name, sorted(m.generic for m in ruleset.catalogue.medications if code in m.classes))
-               for code, name in ruleset.catalogue.class_names.items()]
+    classes = [(ruleset.medication_class(code), sorted(m.generic for m in ruleset.catalogue.medications
+                                                       if code in m.classes))
+               for code in ruleset.catalogue.class_names]
     return render(request, "screening/ruleset.html", {
         "ruleset": ruleset, "factors": factors, "classes": classes,
         "sources": sorted(ruleset.sources.values(), key=lambda s: s["citation"].lower()), "cited": cited})
@@ -42,6 +43,11 @@ def blank_form_context() -> dict:
             continue
         questions = []
         for item in fieldset.fields:
+            if "stopped-medications" in (getattr(item, "css_class", None) or ""):  # rows on screen, lines on paper
+                spec = form.stopped_spec
+                questions.append({"label": spec.label, "help": f"{spec.help} One medicine per line.",
+                                  "choices": [], "kind": "write", "lines": 4})
+                continue
             for name in getattr(item, "fields", [item]) if not isinstance(item, str) else [item]:
                 if not isinstance(name, str):
                     continue

@@ -49,7 +49,7 @@ def healthy_answer(field, substances: list[str]):
         return False
     if field.type == "choice" and "none" in field.choices:
         return "none"
-    if field.type == "medications":
+    if field.type in ("medications", "stopped_medications"):
         return []
     if field.type == "substances":
         return list(substances)

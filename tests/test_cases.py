@@ -64,7 +64,7 @@ def test_the_engine_raises_exactly_what_the_case_expects(case):
 def test_the_drift_check_notices_a_changed_expectation():
     case = BY_SLUG["ssri-controlled-hypertension-mdma"]
     wrong = type(case)(**{**case.__dict__, "expected": {"factors": ["hypertension"], "severity": {"mdma": "info"}}})
-    assert differences(wrong) == ["the engine also raises ['serotonergic_medication']",
+    assert differences(wrong) == ["the engine also raises ['hyponatraemia', 'serotonergic_medication']",
                                   "mdma: the case expects info, the engine gives warning"]
 
 
@@ -438,15 +438,16 @@ class TestQuiz:
 
     def test_a_perfect_answer_scores_one_and_shows_only_hits(self, client, library, trainee):
         client = client_for(client, trainee)
-        response = quiz(client, self.slug, ["hypertension", "serotonergic_medication"], mdma="warning")
+        response = quiz(client, self.slug, ["hypertension", "serotonergic_medication", "hyponatraemia"],
+                        mdma="warning")
         attempt = QuizAttempt.objects.get()
         assert response["Location"] == reverse("case_attempt", args=[self.slug, attempt.pk])
         assert attempt.score == 1.0 and attempt.user == trainee
-        assert attempt.answer == {"factors": ["hypertension", "serotonergic_medication"],
+        assert attempt.answer == {"factors": ["hypertension", "hyponatraemia", "serotonergic_medication"],
                                   "severity": {"mdma": "warning"}}
         page = page_of(client.get(response["Location"]))
         assert '<span id="score-value">100%</span>' in page
-        assert '<span class="h3 mb-0 d-block" id="count-hits">2</span>' in page
+        assert '<span class="h3 mb-0 d-block" id="count-hits">3</span>' in page
         assert '<span class="h3 mb-0 d-block" id="count-misses">0</span>' in page
         assert '<span class="h3 mb-0 d-block" id="count-false-alarms">0</span>' in page
         assert "✓ Right" in page and "✗ Wrong" not in page
@@ -458,17 +459,17 @@ class TestQuiz:
         client = client_for(client, trainee)
         response = quiz(client, self.slug, ["hypertension", "maoi"], mdma="critical")
         attempt = QuizAttempt.objects.get()
-        assert attempt.score == pytest.approx(1 / 6, abs=1e-4)
+        assert attempt.score == pytest.approx(1 / 8, abs=1e-4)
         assert attempt.result["hits"] == ["hypertension"]
-        assert attempt.result["misses"] == ["serotonergic_medication"]
+        assert attempt.result["misses"] == ["hyponatraemia", "serotonergic_medication"]
         assert attempt.result["false_alarms"] == ["maoi"]
         page = page_of(client.get(response["Location"]))
-        assert '<span id="score-value">17%</span>' in page
+        assert '<span id="score-value">12%</span>' in page
         for row, outcome in (("hypertension", "✓ Hit"), ("serotonergic_medication", "✗ Miss"),
                              ("maoi", "! False alarm")):
             start = page.index(f'<tr id="row-{row}">')
             assert outcome in page[start:page.index("</tr>", start)]
-        assert "1 hit ÷ (1 hit + 1 miss + 1 false alarm) = <strong>33%</strong>" in page
+        assert "1 hit ÷ (1 hit + 2 misses + 1 false alarm) = <strong>25%</strong>" in page
         assert "0 of 1 substance right = <strong>0%</strong>" in page
         assert "✗ Wrong" in page
 
@@ -476,9 +477,10 @@ class TestQuiz:
         client = client_for(client, trainee)
         response = quiz(client, self.slug, mdma="none")
         attempt = QuizAttempt.objects.get()
-        assert attempt.score == 0 and attempt.result["misses"] == ["hypertension", "serotonergic_medication"]
+        assert attempt.score == 0 and attempt.result["misses"] == ["hypertension", "hyponatraemia",
+                                                                   "serotonergic_medication"]
         page = page_of(client.get(response["Location"]))
-        assert '<span class="h3 mb-0 d-block" id="count-misses">2</span>' in page
+        assert '<span class="h3 mb-0 d-block" id="count-misses">3</span>' in page
         assert '<span id="score-value">0%</span>' in page
 
     def test_an_empty_answer_on_a_clean_case_is_right(self, client, library, trainee):
@@ -592,12 +594,13 @@ def test_a_trainee_takes_a_quiz_in_the_browser(live_server):
         assert serious_violations(page) == []
 
         page.get_by_label("Serotonergic medication", exact=True).check()
+        page.get_by_label("Low blood sodium", exact=True).check()
         page.locator("#severity-mdma-warning").press("Space")  # keyboard use
         shot(page, "case-quiz")
         page.get_by_role("button", name="Submit and compare").click()
         page.wait_for_selector("#score-value")
         assert page.inner_text("#score-value") == "100%"
-        assert page.inner_text("#count-hits") == "2"
+        assert page.inner_text("#count-hits") == "3"
         assert "Teaching notes" in page.inner_text("main")
         assert serious_violations(page) == []
         shot(page, "case-result")

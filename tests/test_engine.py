@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.engine import IntakeError, assess, default_ruleset
+from screening.engine import IntakeError, assess, default_ruleset, text_report
+from screening.engine.present import present
 from tests.conftest import healthy_intake
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +148,7 @@ def test_duplicate_substances_are_merged_in_contract_order():
 
 
 def test_the_presentation_numbers_each_source_once_in_order_of_first_use_and_fills_the_matrix():
-    from screening.engine.present import present
+
 
     ruleset = default_ruleset()
     assessment = assess({"substances": ["mdma", "ketamine"], "bipolar": "bipolar_i", "systolic_bp": 170,
@@ -168,13 +169,29 @@ def test_the_presentation_numbers_each_source_once_in_order_of_first_use_and_fil
             assert (cell["code"] if cell else None) == (raised[0]["severity"] if raised else None)
     assert [g["severity"]["code"] for g in shown["by_severity"]] == sorted(
         {f["severity"] for f in assessment["flags"]}, key=["critical", "warning", "info"].index)
-    assert shown["medications"]["unrecognised"] == ["no such medicine"]
+    assert shown["medications"]["unrecognised"] == [{"input": "no such medicine", "suggestion": None}]
     assert shown["medications"]["recognised"][0]["classes"].startswith("SSRI")
     assert {g["field"] for g in shown["gaps"]} == set(assessment["not_assessed"])
 
 
 def test_the_presentation_falls_back_to_codes_for_names_it_was_not_given():
-    from screening.engine.present import present
+
 
     shown = present(assess({"substances": ["mdma"], "bipolar": "bipolar_i"}), {})
     assert shown["substances"][0]["name"] == "mdma" and shown["flags"][0]["sev"]["name"] == "critical"
+
+
+def test_the_presentation_shows_stopped_medicines_and_suggestions_from_the_stored_assessment():
+    ruleset = default_ruleset()
+    assessment = assess({"substances": ["mdma"], "medications": ["sertralin"],
+                         "stopped_medications": [{"name": "fluoxetine", "weeks_ago": 3},
+                                                 {"name": "Parnate", "weeks_ago": 20}]}, ruleset)
+    shown = present(assessment, ruleset.labels())
+    assert shown["medications"]["unrecognised"] == [{"input": "sertralin", "suggestion": "sertraline"}]
+    stopped = {m["generic"]: m for m in shown["medications"]["stopped"]}
+    assert stopped["fluoxetine"]["when"] == "stopped 3 weeks ago"
+    assert stopped["fluoxetine"]["window"].startswith("still inside the window for SSRI")
+    assert stopped["tranylcypromine"]["window"] == "outside every class window, so it raises no flag"
+    report = text_report(assessment, ruleset.labels())
+    assert "sertralin (did you mean sertraline?)" in report and "fluoxetine (fluoxetine" not in report
+    assert "Parnate (tranylcypromine, stopped 20 weeks ago: outside every class window" in report

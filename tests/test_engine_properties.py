@@ -4,6 +4,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from screening.engine import SEVERITY_RANK, IntakeError, assess, default_ruleset
+from screening.engine.medications import stopped_phrase
 
 RULESET = default_ruleset()
 FIELDS = RULESET.intake.fields
@@ -24,6 +25,10 @@ def value_of(spec):
     if spec.type == "medications":
         names = st.sampled_from(KNOWN_NAMES) | st.text(min_size=1, max_size=40).filter(str.strip)
         return st.lists(names, max_size=12)
+    if spec.type == "stopped_medications":
+        names = st.sampled_from(KNOWN_NAMES) | st.text(min_size=1, max_size=40).filter(str.strip)
+        return st.lists(st.fixed_dictionaries({"name": names, "weeks_ago": st.integers(spec.min, spec.max)}),
+                        max_size=6)
     return st.text(max_size=300)
 
 
@@ -57,7 +62,12 @@ def test_any_valid_intake_gives_a_well_formed_assessment(intake):
     assert a["not_assessed"] == [n for n in RULESET.intake.assessable if n not in answered]
     meds = a["medications"]
     given_names = {" ".join(m.split()) for m in intake.get("medications") or []}
-    assert {m["input"] for m in meds["recognised"]} | set(meds["unrecognised"]) == given_names
+    stopped = {(" ".join(e["name"].split()), e["weeks_ago"]) for e in intake.get("stopped_medications") or []}
+    given_names |= {f"{name} ({stopped_phrase(weeks)})" for name, weeks in stopped}
+    read_stopped = {(m["input"], m["weeks_ago"]) for m in meds.get("stopped", [])}
+    assert {m["input"] for m in meds["recognised"]} | set(meds["unrecognised"]) | {
+        f"{name} ({stopped_phrase(weeks)})" for name, weeks in read_stopped} == given_names
+    assert all(set(m["classes_in_window"]) <= set(m["classes"]) for m in meds.get("stopped", []))
     has_unknown_flag = any(f["factor"] == "unrecognised_medication" for f in a["flags"])
     assert has_unknown_flag == bool(meds["unrecognised"])
 
@@ -83,6 +93,7 @@ def test_a_wrong_value_is_refused_naming_its_field(intake, field, bad):
                     "int": lambda: type(bad) is int and spec.min is not None and spec.min <= bad <= spec.max,
                     "choice": lambda: isinstance(bad, str) and bad in spec.choices,
                     "medications": lambda: isinstance(bad, list) and all(isinstance(x, str) for x in bad),
+                    "stopped_medications": lambda: bad == [],
                     "substances": lambda: False, "bool": lambda: False}[spec.type]
         assert accepted(), (field, bad)
 

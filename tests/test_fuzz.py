@@ -210,6 +210,12 @@ def valid_forms(draw):
         elif name == "medications":
             data[name] = "\n".join(draw(st.lists(st.text(st.characters(exclude_categories=["Cs", "Cc"]),
                                                          min_size=1, max_size=30), max_size=8)))
+        elif name.startswith("stopped_weeks_"):
+            continue  # filled together with its name: a row is a name and a number of weeks, or empty
+        elif name.startswith("stopped_name_"):
+            data[name] = draw(st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1,
+                                      max_size=30).filter(str.strip))
+            data[name.replace("name", "weeks")] = str(draw(st.integers(0, 26)))
         else:
             data[name] = draw(st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=200))
     return data
@@ -408,7 +414,10 @@ def field_values(spec, good_only: bool):
     good = {"bool": st.booleans(), "int": st.integers(spec.min or 0, spec.max or 0),
             "choice": st.sampled_from(sorted(spec.choices) or ["x"]),
             "substances": st.lists(st.sampled_from(default_ruleset().intake.substances), min_size=1, max_size=5),
-            "medications": st.lists(odd_text, max_size=10), "text": odd_text}[spec.type]
+            "medications": st.lists(odd_text, max_size=10), "text": odd_text,
+            "stopped_medications": st.lists(st.fixed_dictionaries(
+                {"name": odd_text.filter(lambda t: t.strip() and len(t) <= 120),
+                 "weeks_ago": st.integers(spec.min or 0, spec.max or 0)}), max_size=4)}[spec.type]
     return good if good_only else st.one_of(good, json_values)
 
 

@@ -8,7 +8,7 @@ it is how a band of a ladder stays quiet when a stronger band of the same answer
 from collections.abc import Callable
 
 from screening.engine.intake import Field
-from screening.engine.medications import Match
+from screening.engine.medications import Match, Unmatched, stopped_phrase
 
 Check = Callable[["Context"], list[str] | None]
 COMPARATORS = {
@@ -21,15 +21,16 @@ SPECIAL_KEYS = ("any", "not", "medication_class", "unrecognised_medication")
 
 
 class Context:
-    """What a rule may look at: the clean intake and the medications matched against the catalogue."""
+    """What a rule may look at: the clean intake and the medications matched against the catalogue, current and
+    stopped (a stopped medicine's match carries only the classes whose window it is still inside)."""
 
     __slots__ = ("classes", "intake", "recognised", "unrecognised")
 
-    def __init__(self, intake: dict, recognised: list[Match], unrecognised: list[str]):
+    def __init__(self, intake: dict, recognised: list[Match], unrecognised: list[Unmatched]):
         self.intake = intake
         self.recognised = recognised
         self.unrecognised = unrecognised
-        self.classes = {c for match in recognised for c in match.medication.classes}
+        self.classes = {c for match in recognised for c in match.classes}
 
 
 class ConditionError(ValueError):
@@ -89,7 +90,7 @@ def _compile_entry(key, value, fields, class_names) -> Check:
     if key == "unrecognised_medication":
         if value is not True:
             raise ConditionError("unrecognised_medication takes only `true`")
-        return lambda ctx: list(ctx.unrecognised) or None
+        return lambda ctx: [_unmatched_evidence(u) for u in ctx.unrecognised] or None
     if key not in fields:
         raise ConditionError(f"`{key}` is not an intake field (nor one of {', '.join(SPECIAL_KEYS)})")
     return _field_check(fields[key], value)
@@ -101,15 +102,34 @@ def _medication_check(wanted: frozenset, class_names: dict[str, str]) -> Check:
             return None
         evidence = []
         for match in ctx.recognised:
-            hits = [c for c in match.medication.classes if c in wanted]
+            hits = [c for c in match.classes if c in wanted]
             if hits:
                 med = match.medication
                 named = ", ".join(class_names[c] for c in hits)
                 shown = med.generic if match.input.lower() == med.generic else f"{match.input} = {med.generic}"
-                evidence.append(f"{shown} ({named})")
+                stopped = "" if match.weeks_ago is None else f", {stopped_phrase(match.weeks_ago)}"
+                evidence.append(f"{shown} ({named}){stopped}")
         return evidence or None
 
     return check
+
+
+def _unmatched_evidence(unmatched: Unmatched) -> str:
+    if unmatched.suggestion is None:
+        return unmatched.input
+    return f"{unmatched.input} (did you mean {unmatched.suggestion}?)"
+
+
+def classes_in(when: dict) -> tuple[str, ...]:
+    """The medication classes a condition names, in order, each once."""
+    found: list[str] = []
+    for key, value in when.items():
+        if key == "any":
+            for branch in value:
+                found.extend(classes_in(branch))
+        elif key == "medication_class":
+            found.extend(value if isinstance(value, list) else [value])
+    return tuple(dict.fromkeys(found))
 
 
 def _field_check(spec: Field, value) -> Check:

@@ -3,7 +3,7 @@ from functools import lru_cache
 
 from screening.engine.conditions import Context, number_test, triggers
 from screening.engine.loader import SEVERITY_RANK, Rule, Ruleset, load_ruleset
-from screening.engine.types import Assessment, Flag, Source
+from screening.engine.types import Assessment, Flag, MedicationReport, Source, Suggestion
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +40,7 @@ class _Index:
             if hit:
                 found |= hit
         for match in ctx.recognised:
-            for code in match.medication.classes:
+            for code in match.classes:
                 hit = positions.get(("class", code))
                 if hit:
                     found |= hit
@@ -60,19 +60,36 @@ def _collect_number_tests(when: dict, gates: dict[str, list]) -> None:
             gates.setdefault(key, []).append(number_test(value))
 
 
+def _medications(recognised, unrecognised, stopped, stopped_unknown) -> MedicationReport:
+    """The assessment's medication lists. `unrecognised` stays a list of the names as typed (a stopped one says
+    when it was stopped); `suggestions` pairs each close misspelling with the catalogue name it is close to."""
+    unknown = unrecognised + stopped_unknown
+    out: MedicationReport = {"recognised": [m.as_dict() for m in recognised],
+                             "unrecognised": [u.input for u in unknown]}
+    if stopped:
+        out["stopped"] = [m.as_dict() for m in stopped]
+    suggestions = [Suggestion(input=u.input, suggestion=u.suggestion) for u in unknown if u.suggestion]
+    if suggestions:
+        out["suggestions"] = suggestions
+    return out
+
+
 @lru_cache(maxsize=64)
 def _index(ruleset: Ruleset, chosen: frozenset) -> _Index:
     return _Index(ruleset, chosen)
 
 
-def _flag(rule: Rule, substances: list[str], evidence: list[str], ruleset: Ruleset) -> Flag:
+def _flag(rule: Rule, substances: list[str], evidence: list[str], ruleset: Ruleset, stopped: bool) -> Flag:
+    rationale = rule.rationale
+    if stopped:  # some of the evidence is a medicine already stopped: say what its window is and is not
+        rationale = f"{rationale} {ruleset.catalogue.stopped_note}"
     return {
         "rule": rule.id,
         "factor": rule.factor,
         "severity": rule.severity,
         "substances": substances,
         "title": rule.title,
-        "rationale": rule.rationale,
+        "rationale": rationale,
         "discuss": list(rule.discuss),
         "evidence": evidence,
         "evidence_grade": rule.evidence_grade,
@@ -85,13 +102,16 @@ def assess(raw_intake, ruleset: Ruleset | None = None) -> Assessment:
     ruleset = ruleset or default_ruleset()
     intake = ruleset.intake.validate(raw_intake)
     chosen = intake["substances"]
-    recognised, unrecognised = ruleset.catalogue.match(intake.get("medications", ()))
-    ctx = Context(intake, recognised, unrecognised)
+    catalogue = ruleset.catalogue
+    recognised, unrecognised = catalogue.match(intake.get("medications", ()))
+    stopped, stopped_unknown = catalogue.match_stopped(intake.get("stopped_medications", ()))
+    ctx = Context(intake, recognised + stopped, unrecognised + stopped_unknown)
     flags = []
     for rule in _index(ruleset, frozenset(chosen)).candidates(ctx):
         evidence = rule.check(ctx)
         if evidence is not None:
-            flags.append(_flag(rule, [s for s in rule.substances if s in chosen], evidence, ruleset))
+            from_stopped = any(set(m.classes) & set(rule.classes) for m in stopped)
+            flags.append(_flag(rule, [s for s in rule.substances if s in chosen], evidence, ruleset, from_stopped))
     flags.sort(key=lambda f: (-SEVERITY_RANK[f["severity"]], f["factor"], f["rule"]))
     summary = {}
     for substance in chosen:
@@ -103,6 +123,6 @@ def assess(raw_intake, ruleset: Ruleset | None = None) -> Assessment:
         "substances": chosen,
         "summary": {s: names[rank] for s, rank in summary.items()},
         "flags": flags,
-        "medications": {"recognised": [m.as_dict() for m in recognised], "unrecognised": unrecognised},
+        "medications": _medications(recognised, unrecognised, stopped, stopped_unknown),
         "not_assessed": [name for name in ruleset.intake.assessable if name not in intake],
     }

@@ -12,7 +12,7 @@ class Field:
     """One intake question, as defined in intake.yaml."""
 
     name: str
-    type: str  # bool | choice | int | substances | medications | text
+    type: str  # bool | choice | int | substances | medications | stopped_medications | text
     label: str
     help: str
     section: str
@@ -36,6 +36,8 @@ class Field:
             return self.choices.get(value, str(value))
         if self.type == "int":
             return f"{value} {self.unit}".strip()
+        if self.type == "stopped_medications":
+            return "; ".join(f"{e['name']}, {e['weeks_ago']} weeks ago" for e in value) or "none"
         return str(value)
 
 
@@ -147,6 +149,44 @@ class IntakeSchema:
         if value and not names:
             return None  # only blank lines: no medicine was named, so the list was not assessed (unlike [])
         return names
+
+    def _stopped_medications(self, spec: Field, value):
+        """A list of {"name": text, "weeks_ago": whole number}; each fault is named by entry and key."""
+        if not isinstance(value, list):
+            raise IntakeError(spec.name, f'expected a list of {{"name": ..., "weeks_ago": ...}} objects, '
+                                         f"got {_type_name(value)}")
+        if len(value) > MAX_MEDICATIONS:
+            raise IntakeError(spec.name, f"lists {len(value)} medicines; at most {MAX_MEDICATIONS} are accepted")
+        entries = []
+        for number, item in enumerate(value, start=1):
+            where = f"entry {number}"
+            if not isinstance(item, dict):
+                raise IntakeError(spec.name, f'{where}: expected an object with "name" and "weeks_ago", '
+                                             f"got {_type_name(item)}")
+            extra = [k for k in item if k not in ("name", "weeks_ago")]
+            if extra:
+                key = str(extra[0])
+                shown = key[:40] if key.isprintable() else repr(key)[:40]
+                raise IntakeError(spec.name, f'{where}: unknown key "{shown}"; only "name" and "weeks_ago" are '
+                                             "accepted")
+            name = item.get("name")
+            if not isinstance(name, str) or not name.strip():
+                got = "empty text" if isinstance(name, str) else _type_name(name)
+                raise IntakeError(spec.name, f'{where}: "name" is required as the medicine\'s name, got {got}')
+            name = " ".join(name.split())
+            _require_unicode(spec.name, name)
+            if len(name) > MAX_MEDICATION_NAME:
+                raise IntakeError(spec.name, f'{where}: "name" is longer than {MAX_MEDICATION_NAME} characters')
+            weeks = item.get("weeks_ago")
+            low, high = spec.min or 0, spec.max if spec.max is not None else 26
+            if isinstance(weeks, bool) or not isinstance(weeks, int) or not low <= weeks <= high:
+                got = str(weeks) if isinstance(weeks, int) and not isinstance(weeks, bool) else _type_name(weeks)
+                raise IntakeError(spec.name, f'{where}: "weeks_ago" expected a whole number of weeks from '
+                                             f"{spec.min} to {spec.max}, got {got}")
+            entry = {"name": name, "weeks_ago": weeks}
+            if entry not in entries:
+                entries.append(entry)
+        return entries
 
     def _text(self, spec: Field, value):
         if not isinstance(value, str):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from screening.engine.conditions import Check, ConditionError, compile_condition
+from screening.engine.conditions import Check, ConditionError, classes_in, compile_condition
 from screening.engine.errors import IntakeError, RulesetError
 from screening.engine.intake import Field, IntakeSchema
 from screening.engine.medications import Catalogue, Medication
@@ -38,6 +38,7 @@ class Rule:
     check: Check
     severity_note: str | None = None
     label_statement: str | None = None
+    classes: tuple[str, ...] = ()  # the medication classes its condition names
 
     def as_dict(self) -> dict:
         out = {"id": self.id, "factor": self.factor, "substances": list(self.substances),
@@ -101,11 +102,33 @@ class Ruleset:
             "severities": self.severities,
             "evidence_grades": self.evidence_grades,
             "rules": [r.as_dict() for r in self.rules],
-            "medication_classes": [{"code": c, "name": n} for c, n in self.catalogue.class_names.items()],
-            "medications": [{"generic": m.generic, "names": list(m.names), "classes": list(m.classes)}
-                            for m in self.catalogue.medications],
+            "medication_classes": [self.medication_class(c) for c in self.catalogue.class_names],
+            "stopped_medications_note": self.catalogue.stopped_note,
+            "medications": [self._medication_json(m) for m in self.catalogue.medications],
             "sources": list(self.sources.values()),
         }
+
+
+    def medication_class(self, code: str) -> dict:
+        """A medication class as exported: its rules, or why none needs it, and its window after stopping."""
+        catalogue = self.catalogue
+        out: dict = {"code": code, "name": catalogue.class_names[code],
+                     "rules": [r.id for r in self.rules if code in r.classes]}
+        if code in catalogue.unused:
+            out["no_rule"] = catalogue.unused[code]
+        if code in catalogue.windows:
+            out["washout_days"] = catalogue.windows[code]
+            out["washout_basis"] = catalogue.window_basis[code]
+        return out
+
+    @staticmethod
+    def _medication_json(med) -> dict:
+        out = {"generic": med.generic, "names": list(med.names), "classes": list(med.classes)}
+        if med.ingredients:
+            out["ingredients"] = list(med.ingredients)
+        if med.washout_days is not None:
+            out["washout_days"] = med.washout_days
+        return out
 
 
 def _read(path: Path):
@@ -149,7 +172,8 @@ def _coded(items, file: str, what: str, extra: dict[str, type]) -> list[dict]:
     out = []
     for i, item in enumerate(items):
         label = f"{what}[{i}]" if not isinstance(item, dict) else f"{what} `{item.get('code', i)}`"
-        _shape(item, {"code": str, **extra}, file, label, optional=("description",))
+        _shape(item, {"code": str, **extra}, file, label,
+               optional=("description", "washout_days", "washout_basis", "no_rule"))
         if item["code"] in seen:
             raise RulesetError(file, "duplicate code", label)
         seen.add(item["code"])
@@ -191,7 +215,7 @@ def _load_intake(directory: Path, substances: list[str]) -> tuple[list[dict], In
     file = "intake.yaml"
     data = _shape(_read(directory / file), {"sections": list}, file, None)
     sections, fields = [], []
-    types = {"bool", "choice", "int", "substances", "medications", "text"}
+    types = {"bool", "choice", "int", "substances", "medications", "stopped_medications", "text"}
     for sec in data["sections"]:
         sec = _shape(sec, {"code": str, "title": str, "fields": list}, file, "section")
         members = []
@@ -204,7 +228,7 @@ def _load_intake(directory: Path, substances: list[str]) -> tuple[list[dict], In
                 raise RulesetError(file, f"type must be one of {sorted(types)}", f"field `{name}`")
             if raw["type"] == "choice" and not raw.get("choices"):
                 raise RulesetError(file, "a choice field needs `choices`", f"field `{name}`")
-            if raw["type"] == "int" and ("min" not in raw or "max" not in raw):
+            if raw["type"] in ("int", "stopped_medications") and ("min" not in raw or "max" not in raw):
                 raise RulesetError(file, "a number field needs `min` and `max`", f"field `{name}`")
             if raw["type"] == "text" and "max_length" not in raw:
                 raise RulesetError(file, "a text field needs `max_length`", f"field `{name}`")
@@ -228,18 +252,43 @@ def _load_intake(directory: Path, substances: list[str]) -> tuple[list[dict], In
 
 def _load_catalogue(directory: Path) -> Catalogue:
     file = "medications.yaml"
-    data = _shape(_read(directory / file), {"classes": list, "medications": list}, file, None)
-    classes = _coded(data["classes"], file, "classes", {"name": str, "description": str})
+    data = _shape(_read(directory / file), {"classes": list, "stopped_note": str, "medications": list}, file, None)
+    classes = _coded(data["classes"], file, "classes", {"name": str, "description": str, "washout_days": int,
+                                                        "washout_basis": str, "no_rule": str})
+    windows, basis, unused = {}, {}, {}
+    for cls in classes:
+        label = f"classes `{cls['code']}`"
+        if ("washout_days" in cls) != ("washout_basis" in cls):
+            raise RulesetError(file, "a class with `washout_days` needs `washout_basis`, and the other way round",
+                               label)
+        if "washout_days" in cls:
+            if not 0 <= cls["washout_days"] <= 200:
+                raise RulesetError(file, "`washout_days` must be from 0 to 200", label)
+            windows[cls["code"]] = cls["washout_days"]
+            basis[cls["code"]] = " ".join(cls["washout_basis"].split())
+        if "no_rule" in cls:
+            unused[cls["code"]] = " ".join(cls["no_rule"].split())
     class_names = {c["code"]: c["name"] for c in classes}
-    meds = []
+    meds: list[Medication] = []
+    by_generic: dict[str, Medication] = {}
     for raw in data["medications"]:
         label = f"medication `{raw.get('generic', '?')}`" if isinstance(raw, dict) else "medication"
-        _shape(raw, {"generic": str, "names": Texts, "classes": Texts}, file, label)
+        _shape(raw, {"generic": str, "names": Texts, "classes": Texts, "ingredients": Texts, "washout_days": int},
+               file, label, optional=("ingredients", "washout_days"))
         unknown = [c for c in raw["classes"] if c not in class_names]
         if unknown:
             raise RulesetError(file, f"classes must be defined codes, got {unknown}", label)
-        meds.append(Medication(raw["generic"], tuple(raw["names"]), tuple(raw["classes"])))
-    catalogue = Catalogue(meds, class_names)
+        ingredients = tuple(raw.get("ingredients", ()))
+        missing = [g for g in ingredients if g not in by_generic]
+        if missing:
+            raise RulesetError(file, f"ingredients must be generics listed above this entry, got {missing}", label)
+        # A combination product carries every class of every ingredient, and its own.
+        inherited = [c for g in ingredients for c in by_generic[g].classes]
+        med = Medication(raw["generic"], tuple(raw["names"]), tuple(dict.fromkeys([*raw["classes"], *inherited])),
+                         ingredients, raw.get("washout_days"))
+        meds.append(med)
+        by_generic[med.generic] = med
+    catalogue = Catalogue(meds, class_names, windows, unused, " ".join(data["stopped_note"].split()), basis)
     clashes = catalogue.index_collisions()
     if clashes:
         name, first, second = clashes[0]
@@ -320,7 +369,7 @@ def _load_rules(directory: Path, header: dict, fields: dict[str, Field], catalog
                 rationale=" ".join(raw["rationale"].split()), discuss=tuple(raw["discuss"]),
                 sources=tuple(raw["sources"]), file=file, check=check,
                 severity_note=" ".join(raw["severity_note"].split()) if "severity_note" in raw else None,
-                label_statement=raw.get("label_statement"))
+                label_statement=raw.get("label_statement"), classes=classes_in(raw["when"]))
     return list(rules.values())
 
 

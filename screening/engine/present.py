@@ -7,6 +7,7 @@ always give the same result, whatever the rule set says today. Pure Python: the 
 Django presenter (screening/presenter.py) builds the screen, the PDF and the JSON export on it.
 """
 from screening.engine.loader import SEVERITY_RANK
+from screening.engine.medications import stopped_phrase
 
 SEVERITY_SYMBOLS = {"critical": "▲", "warning": "■", "info": "●", "none": "○"}
 NO_CLASS = "no interaction class the rules use"
@@ -74,6 +75,14 @@ def present(assessment: dict, labels: dict) -> dict:
                    "show_generic": m["input"].lower() != m["generic"].lower(),
                    "classes": ", ".join(classes.get(c, c) for c in m["classes"]) or NO_CLASS}
                   for m in medications["recognised"]]
+    stopped = [{"input": m["input"], "generic": m["generic"], "when": stopped_phrase(m["weeks_ago"]),
+                "show_generic": m["input"].lower() != m["generic"].lower(),
+                "classes": ", ".join(classes.get(c, c) for c in m["classes"]) or NO_CLASS,
+                "window": ("still inside the window for " + ", ".join(classes.get(c, c) for c in m["classes_in_window"])
+                           if m["classes_in_window"] else "outside every class window, so it raises no flag")}
+               for m in medications.get("stopped", ())]
+    suggested = {s["input"]: s["suggestion"] for s in medications.get("suggestions", ())}
+    unrecognised = [{"input": name, "suggestion": suggested.get(name)} for name in medications["unrecognised"]]
     return {
         "ruleset_version": assessment["ruleset_version"],
         "substances": substances,
@@ -85,5 +94,5 @@ def present(assessment: dict, labels: dict) -> dict:
         "legend": legend,
         "gaps": [{"field": n, "label": _name(labels, "questions", n)} for n in assessment["not_assessed"]],
         "medications": {"assessed": "medications" not in assessment["not_assessed"], "recognised": recognised,
-                        "unrecognised": list(medications["unrecognised"])},
+                        "stopped": stopped, "unrecognised": unrecognised},
     }

@@ -34,8 +34,14 @@ def text_report(assessment: dict, labels: dict) -> str:
     if meds["recognised"]:
         lines.append("Medications recognised: " + "; ".join(
             f"{m['input']} ({m['generic']}: {m['classes']})" for m in meds["recognised"]))
+    if meds["stopped"]:
+        lines.append("Medications stopped: " + "; ".join(
+            f"{m['input']} ({m['generic'] + ', ' if m['show_generic'] else ''}{m['when']}: {m['window']})"
+            for m in meds["stopped"]))
     if meds["unrecognised"]:
-        lines.append("Medications not recognised (check by hand): " + ", ".join(meds["unrecognised"]))
+        lines.append("Medications not recognised (check by hand): " + ", ".join(
+            f"{m['input']} (did you mean {m['suggestion']}?)" if m["suggestion"] else m["input"]
+            for m in meds["unrecognised"]))
     if shown["gaps"]:
         lines.append(_wrap("Not assessed (not read as 'no'): " + "; ".join(g["label"] for g in shown["gaps"]), ""))
     return "\n".join(lines) + "\n"

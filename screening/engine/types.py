@@ -83,19 +83,26 @@ class Flag(TypedDict):
 
 
 class RecognisedMedication(TypedDict):
+    """A line the catalogue read; for a stopped medicine, also when and which classes are still inside their
+    washout window."""
+
     input: str
     generic: str
     classes: list[str]
+    weeks_ago: NotRequired[int]
+    classes_in_window: NotRequired[list[str]]
 
 
-class UnrecognisedMedication(TypedDict):
+class Suggestion(TypedDict):
     input: str
-    suggestion: NotRequired[str]
+    suggestion: str
 
 
 class MedicationReport(TypedDict):
     recognised: list[RecognisedMedication]
-    unrecognised: list[UnrecognisedMedication] | list[str]
+    unrecognised: list[str]  # the lines as typed
+    stopped: NotRequired[list[RecognisedMedication]]
+    suggestions: NotRequired[list[Suggestion]]
 
 
 class Assessment(TypedDict):
