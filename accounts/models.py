@@ -29,6 +29,15 @@ class Clinic(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def default(cls) -> "Clinic":
+        return cls.objects.get_or_create(slug=DEFAULT_CLINIC["slug"], defaults={"name": DEFAULT_CLINIC["name"]})[0]
+
+
+def join(clinic: Clinic, users) -> None:
+    """Puts users who have no clinic yet into `clinic` (the benchmarks' accounts, made in bulk)."""
+    Membership.objects.bulk_create([Membership(user=user, clinic=clinic) for user in users], ignore_conflicts=True)
+
 
 class Membership(models.Model):
     """The one clinic a user works in. A user without one (e.g. made by createsuperuser) reads no screening."""

@@ -1,8 +1,9 @@
 """A clinical lead's management of accounts: create and invite, change role, deactivate, reset a second factor.
 
 A lead manages their own clinic's accounts only: another clinic's member is a 404, like one that does not exist, and
-an account a lead creates joins the lead's clinic. Every action is recorded in accounts.AccountEvent. Staff and superuser accounts are managed in the admin only, and
-a lead cannot change their own role or deactivate themselves (another lead can).
+an account a lead creates joins the lead's clinic. Every action is recorded in accounts.AccountEvent. Staff and
+superuser accounts are managed in the admin only, and a lead cannot change their own role or deactivate themselves
+(another lead can).
 """
 from django.contrib import messages
 from django.contrib.auth.models import Group, User

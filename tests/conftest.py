@@ -10,10 +10,11 @@ PASSWORD = "a-long-test-password"
 
 
 def clinic_named(slug: str) -> Clinic:
-    """The clinic with this slug, made when first asked for (the default one is made by migration accounts 0002
-    only where users existed, so tests make it too)."""
-    name = DEFAULT_CLINIC["name"] if slug == DEFAULT_CLINIC["slug"] else f"Clinic {slug}"
-    return Clinic.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+    """The clinic with this slug, made when first asked for (migration accounts 0002 makes the default one only
+    where users existed, so tests make it too)."""
+    if slug == DEFAULT_CLINIC["slug"]:
+        return Clinic.default()
+    return Clinic.objects.get_or_create(slug=slug, defaults={"name": f"Clinic {slug}"})[0]
 
 
 def make_user(username: str, role: str | None, clinic: Clinic | str | None = DEFAULT_CLINIC["slug"]) -> User:
