@@ -10,8 +10,8 @@ PASSWORD = "a-long-test-password"
 
 
 def clinic_named(slug: str) -> Clinic:
-    """The clinic with this slug, made when first asked for (migration accounts 0002 makes the default one only
-    where users existed, so tests make it too)."""
+    """The clinic with this slug, made when first asked for (transactional tests flush the default clinic that
+    migration accounts 0002 made)."""
     if slug == DEFAULT_CLINIC["slug"]:
         return Clinic.default()
     return Clinic.objects.get_or_create(slug=slug, defaults={"name": f"Clinic {slug}"})[0]

@@ -1,4 +1,5 @@
-"""Clinics and one membership per user; every existing user joins the default clinic."""
+"""Clinics and one membership per user. The default clinic is made (also on a new installation, so that the admin
+has a clinic to put the first accounts in) and every existing user joins it."""
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -10,10 +11,8 @@ def every_user_joins_the_default_clinic(apps, schema_editor):
     Clinic = apps.get_model("accounts", "Clinic")
     Membership = apps.get_model("accounts", "Membership")
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
-    users = User.objects.filter(membership__isnull=True).values_list("pk", flat=True)
-    if not users.exists():
-        return
     clinic, _ = Clinic.objects.get_or_create(slug=DEFAULT_CLINIC["slug"], defaults={"name": DEFAULT_CLINIC["name"]})
+    users = User.objects.filter(membership__isnull=True).values_list("pk", flat=True)
     Membership.objects.bulk_create([Membership(user_id=pk, clinic=clinic) for pk in users.iterator()],
                                    batch_size=1000)
 
