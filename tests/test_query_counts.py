@@ -85,7 +85,7 @@ def test_leads_list(client, clinician, clinician2, lead, django_assert_max_num_q
     add_screenings(clinician, 30)
     add_screenings(clinician2, 30)
     client_for(client, lead)
-    assert_constant(client, older_page(client, "/screenings/"), "All screenings",
+    assert_constant(client, older_page(client, "/screenings/"), "Clinic screenings",
                     lambda: add_screenings(clinician2, 200, revisions=3), django_assert_max_num_queries)
 
 
