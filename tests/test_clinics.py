@@ -106,3 +106,13 @@ def test_an_account_in_no_clinic_is_refused_every_screening_with_the_reason(clie
     assert not Screening.objects.filter(owner=lost_clinician).exists()
     superuser = User.objects.create_superuser("root", password="a-long-test-password")
     assert client_for(client, superuser).get(reverse("screening_list")).status_code == 403
+
+
+def test_an_administrator_gives_an_account_its_clinic_in_the_admin(client, two_clinics):
+    root = User.objects.create_superuser("root", password="a-long-test-password")
+    client.force_login(root)
+    listing = client.get("/admin/auth/user/", {"membership__clinic__id__exact": clinic_id_of(two_clinics["lead2"])})
+    assert listing.status_code == 200
+    assert {u.username for u in listing.context["cl"].result_list} == {"lead2", "clinician3"}
+    change = client.get(f"/admin/auth/user/{root.pk}/change/")
+    assert change.status_code == 200 and 'name="membership-0-clinic"' in change.content.decode()
