@@ -15,7 +15,7 @@ run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py load_cases
-	@echo "Threshold on http://127.0.0.1:8000 (demo accounts: clinician, clinician2, trainee, lead; password threshold-demo)"
+	@echo "Threshold on http://127.0.0.1:8000 (demo accounts: clinician, clinician2, trainee, lead in one clinic, lead2, clinician3 in another; password threshold-demo)"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Both cores: pytest-xdist runs the suite in two workers (each with its own test database and live server).

@@ -1,4 +1,9 @@
-"""Account state the session checks read, and the append-only record of what was done to accounts."""
+"""Account state the session checks read, the clinics people work in, and the append-only record of what was done
+to accounts.
+
+Clinics live here rather than in screening because a clinic is a group of people: the team pages manage its members,
+and a screening belongs to the clinic of the clinician who made it (screening.Screening.clinic).
+"""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,6 +12,56 @@ ACCOUNT_ACTIONS = (
     "created", "invited", "deactivated", "reactivated", "role_changed", "second_factor_reset",
     "second_factor_enrolled", "recovery_codes_renewed", "password_changed", "password_reset", "signed_out_everywhere",
 )
+
+
+DEFAULT_CLINIC = {"slug": "default", "name": "Default clinic"}  # where the data of a one-clinic installation went
+
+
+class Clinic(models.Model):
+    """A service whose staff share one set of screenings: its lead reads and oversees them, nobody else does."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def default(cls) -> "Clinic":
+        return cls.objects.get_or_create(slug=DEFAULT_CLINIC["slug"], defaults={"name": DEFAULT_CLINIC["name"]})[0]
+
+
+def join(clinic: Clinic, users) -> None:
+    """Puts users who have no clinic yet into `clinic` (the benchmarks' accounts, made in bulk)."""
+    Membership.objects.bulk_create([Membership(user=user, clinic=clinic) for user in users], ignore_conflicts=True)
+
+
+class Membership(models.Model):
+    """The one clinic a user works in. A user without one (e.g. made by createsuperuser) reads no screening."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="membership")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="memberships")
+
+    def __str__(self):
+        return f"{self.user} in {self.clinic}"
+
+
+def clinic_id_of(user) -> int | None:
+    """The id of the user's clinic, or None; read once per user object (the one-to-one caches it, also absent)."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership.clinic_id
+    except Membership.DoesNotExist:
+        return None
+
+
+def clinic_of(user) -> Clinic | None:
+    return user.membership.clinic if clinic_id_of(user) is not None else None
 
 
 class SessionGeneration(models.Model):

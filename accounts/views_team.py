@@ -1,7 +1,9 @@
 """A clinical lead's management of accounts: create and invite, change role, deactivate, reset a second factor.
 
-Every action is recorded in accounts.AccountEvent. Staff and superuser accounts are managed in the admin only, and
-a lead cannot change their own role or deactivate themselves (another lead can).
+A lead manages their own clinic's accounts only: another clinic's member is a 404, like one that does not exist, and
+an account a lead creates joins the lead's clinic. Every action is recorded in accounts.AccountEvent. Staff and
+superuser accounts are managed in the admin only, and a lead cannot change their own role or deactivate themselves
+(another lead can).
 """
 from django.contrib import messages
 from django.contrib.auth.models import Group, User
@@ -12,18 +14,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import mail, second_factor, sessions
 from accounts.forms import MemberCreateForm, RoleForm
-from accounts.models import AccountEvent, record
+from accounts.models import AccountEvent, Membership, clinic_of, record
+from screening.access import require_clinic
 from screening.roles import ROLES, is_lead, role_of
 
 
-def lead_only(request) -> None:
+def lead_only(request) -> int:
+    """The id of the lead's clinic; 403 for anyone who is not a clinical lead or whose account has no clinic."""
     if not is_lead(request.user):
         raise PermissionDenied("Accounts are managed by clinical leads.")
+    return require_clinic(request.user)
 
 
 def managed_member(request, pk: int, *, not_self: bool = False) -> User:
-    lead_only(request)
-    member = get_object_or_404(User, pk=pk)
+    member = get_object_or_404(User, pk=pk, membership__clinic_id=lead_only(request))
     if member.is_staff or member.is_superuser:
         raise PermissionDenied("Administrator accounts are managed in the admin site.")
     if not_self and member.pk == request.user.pk:
@@ -43,21 +47,23 @@ def invite(request, member) -> None:
 
 @require_GET
 def team(request):
-    lead_only(request)
-    members = User.objects.order_by("username").prefetch_related("groups")
+    clinic_id = lead_only(request)
+    members = User.objects.filter(membership__clinic_id=clinic_id).order_by("username").prefetch_related("groups")
     rows = [{"user": m, "role": role_of(m), "enrolled": second_factor.enrolled(m)} for m in members]
-    return render(request, "accounts/team.html", {"rows": rows, "events": AccountEvent.objects.select_related(
-        "actor", "subject")[:30]})
+    events = AccountEvent.objects.filter(subject__membership__clinic_id=clinic_id).select_related("actor", "subject")
+    return render(request, "accounts/team.html", {"rows": rows, "events": events[:30],
+                                                  "clinic": clinic_of(request.user)})
 
 
 @require_http_methods(["GET", "POST"])
 def member_new(request):
-    lead_only(request)
+    clinic_id = lead_only(request)
     form = MemberCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
             member = User.objects.create_user(username=data["username"], email=data["email"], password=None)
+            Membership.objects.create(user=member, clinic_id=clinic_id)
             member.groups.add(Group.objects.get(name=data["role"]))
             record(request.user, "created", member, data["role"])
         invite(request, member)

@@ -223,6 +223,7 @@ def setup_database(plan: Plan) -> str:
     from django.core.management import call_command
     from django.db import connections
 
+    from accounts.models import Clinic, join
     from screening.roles import CLINICIAN
     from screening.services import screening_create
 
@@ -237,6 +238,7 @@ def setup_database(plan: Plan) -> str:
     by_name = {user.username: user for user in User.objects.filter(username__in=plan.usernames)}
     users = [by_name[name] for name in plan.usernames]
     Group.objects.get_or_create(name=CLINICIAN)[0].user_set.add(*users)
+    join(Clinic.default(), users)
     if plan.args.shared:
         for index, user in enumerate(users):
             screening = screening_create(owner=user, client_code=plan.shared_code(index),

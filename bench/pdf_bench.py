@@ -32,6 +32,7 @@ from pypdf import PdfReader  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
+from accounts.models import Clinic, join  # noqa: E402
 from screening import pdf  # noqa: E402
 from screening.services import flag_acknowledge, screening_create  # noqa: E402
 from screening.views import blank_form_context  # noqa: E402
@@ -73,6 +74,7 @@ def without_ua(render):
 
 def build_revisions():
     owner = User.objects.create_user("bench-clinician")
+    join(Clinic.default(), [owner])
     typical = screening_create(owner=owner, client_code="TH-4001", intake=typical_intake(),
                                answers={"container": {"preparation_sessions": True}}).revisions.first()
     flag_acknowledge(revision=typical, user=owner, rule_id=typical.assessment["flags"][0]["rule"],

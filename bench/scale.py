@@ -99,6 +99,7 @@ def build(scale: float, log) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from accounts.models import Clinic, join
     from library.cases import score_answer
     from library.models import Case, QuizAttempt
     from screening.audit_chain import chain
@@ -112,10 +113,13 @@ def build(scale: float, log) -> dict:
     counts = {k: max(1, round(v * scale)) for k, v in FULL.items()}
     call_command("load_cases", verbosity=0)
 
+    clinic = Clinic.default()  # one clinic: the lead's list and trail are the whole installation's, as before
+
     def users(prefix, role, n):
         group = Group.objects.get_or_create(name=role)[0]
         made = User.objects.bulk_create([User(username=f"{prefix}{i}", password="!") for i in range(n)])
         group.user_set.add(*made)
+        join(clinic, made)
         return made
 
     clinicians = users("scale-clinician-", CLINICIAN, 1 + OTHER_CLINICIANS)
@@ -142,8 +146,8 @@ def build(scale: float, log) -> dict:
     with transaction.atomic():
         first = ins.next_ids(Screening)
         when = [START + span * i / n for i in range(n)]
-        ins.insert(Screening, ["id", "owner", "client_code", "created_at", "updated_at"],
-                   ((first + i, owner_of(i), f"TH-{i:06d}", when[i], when[i]) for i in range(n)))
+        ins.insert(Screening, ["id", "owner", "clinic", "client_code", "created_at", "updated_at"],
+                   ((first + i, owner_of(i), clinic.pk, f"TH-{i:06d}", when[i], when[i]) for i in range(n)))
         ins.insert(Revision, ["screening", "number", "client_code", "intake", "answers", "ruleset_version",
                               "assessment", "labels", "created_by", "created_at"],
                    ((first + i, 1, f"TH-{i:06d}", variants[i % 20][0], answers, variants[i % 20][2],

@@ -45,6 +45,8 @@ def setup_database() -> None:
 def make_user(username: str, role: str, password: str | None = None):
     from django.contrib.auth.models import Group, User
 
+    from accounts.models import Clinic, join
+
     user, _ = User.objects.get_or_create(username=username)
     if password:
         user.set_password(password)  # the production hasher: slow on purpose, so only for the one load sign-in
@@ -52,6 +54,7 @@ def make_user(username: str, role: str, password: str | None = None):
         user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get_or_create(name=role)[0])
+    join(Clinic.default(), [user])
     return user
 
 

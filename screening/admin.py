@@ -20,7 +20,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Screening)
 class ScreeningAdmin(ReadOnlyAdmin):
-    list_display = ["client_code", "owner", "created_at", "updated_at"]
+    list_display = ["client_code", "owner", "clinic", "created_at", "updated_at"]
+    list_filter = ["clinic"]
     search_fields = ["client_code"]
 
 

@@ -4,11 +4,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import clinic_id_of
+
 
 class Screening(models.Model):
     """One client's screening by one clinician; its content lives in revisions."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="screenings")
+    # The owner's clinic when the screening was made; it stays there if the owner later moves (access.py).
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="screenings")
     client_code = models.CharField(max_length=32, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -25,11 +29,29 @@ class Screening(models.Model):
         indexes = [models.Index(fields=["owner", "-updated_at"]),
                    # the lists' exact order, so that a page is read from the index without sorting (issue 19)
                    models.Index(fields=["owner", "-updated_at", "-id"], name="screening_owner_order"),
-                   models.Index(fields=["-updated_at", "-id"], name="screening_order")]
+                   models.Index(fields=["-updated_at", "-id"], name="screening_order"),
+                   # a lead's list: their clinic's screenings in the lists' order
+                   models.Index(fields=["clinic", "-updated_at", "-id"], name="screening_clinic_order")]
         constraints = [models.UniqueConstraint(fields=["owner", "idempotency_key"], name="one_screening_per_form")]
 
     def __str__(self):
         return f"{self.client_code} (#{self.pk})"
+
+    def save(self, *args, **kwargs):
+        if self.clinic_id is None:
+            self.clinic_id = owner_clinic_id(self.owner)
+        super().save(*args, **kwargs)
+
+
+class NoClinic(Exception):
+    """A screening's owner belongs to no clinic, so the screening would belong to none."""
+
+
+def owner_clinic_id(owner) -> int:
+    clinic_id = clinic_id_of(owner)
+    if clinic_id is None:
+        raise NoClinic(f"{owner} belongs to no clinic; an administrator adds the account to one first.")
+    return clinic_id
 
 
 class Revision(models.Model):

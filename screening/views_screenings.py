@@ -1,7 +1,7 @@
 """The clinician workflow: new screening, assessment, revisions, acknowledgements, my screenings.
 
-Who sees what: a clinician reads and edits only their own screenings (another's answers 404); a clinical lead reads
-all and edits none; a trainee, or a user with no role, sees no screening at all (403).
+Who sees what (screening/access.py): a clinician reads and edits only their own screenings (another's answers 404); a
+clinical lead reads their clinic's and edits none; a trainee, or a user with no role, sees no screening at all (403).
 """
 import json
 import uuid
@@ -21,14 +21,15 @@ from screening.access import (
     get_screening_for_edit,
     get_screening_for_erasure,
     get_screening_for_read,
+    readable_audit_events,
     readable_screenings,
+    require_clinic,
     require_clinician,
-    require_lead,
 )
 from screening.engine import default_ruleset
 from screening.forms import AcknowledgeForm, ErasureForm, IntakeForm, form_differences
 from screening.keyset import anchor_id, keyset_page
-from screening.models import AUDIT_ACTIONS, Acknowledgement, AuditEvent, Revision, Screening
+from screening.models import AUDIT_ACTIONS, Acknowledgement, Revision, Screening
 from screening.presenter import present_revision, revision_summary
 from screening.presenter import revision_export as export_body
 from screening.roles import is_lead
@@ -102,6 +103,7 @@ def _posted_key(request) -> uuid.UUID | None:
 def screening_new(request):
     """The new-screening form; its one-time key makes a second post of the same form find the first screening."""
     require_clinician(request.user)
+    require_clinic(request.user)
     form = IntakeForm(request.POST if request.method == "POST" else None)  # an empty POST is refused, not ignored
     key = _posted_key(request) if request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
@@ -248,12 +250,12 @@ AUDIT_PAGE_SIZE = 50
 
 @require_GET
 def audit_log(request):
-    """The audit trail, newest first, for clinical leads only; filterable by user and action.
+    """The audit trail of the lead's clinic (access.readable_audit_events), newest first; filterable by user and
+    action.
 
     Keyset pages (screening.keyset) in the order the events were recorded, which is the order of their ids.
     """
-    require_lead(request.user)
-    events = AuditEvent.objects.select_related("user", "screening").only(
+    events = readable_audit_events(request.user).select_related("user", "screening").only(
         "at", "action", "reason", "screening_ref", "revision_number", "screening__client_code", "user__username")
     user = request.GET.get("user", "").replace("\x00", "").strip()[:150]  # PostgreSQL text holds no NUL
     action = request.GET.get("action", "")

@@ -1,18 +1,30 @@
-"""Personas made once per test: clinician, clinician2, trainee, lead; and intake builders."""
+"""Personas made once per test: clinician, clinician2, trainee, lead (all in the default clinic); intake builders."""
 import pytest
 from django.contrib.auth.models import Group, User
 
+from accounts.models import DEFAULT_CLINIC, Clinic, Membership
 from screening.engine import default_ruleset
 from screening.roles import CLINICIAN, LEAD, TRAINEE
 
 PASSWORD = "a-long-test-password"
 
 
-def make_user(username: str, role: str | None) -> User:
+def clinic_named(slug: str) -> Clinic:
+    """The clinic with this slug, made when first asked for (transactional tests flush the default clinic that
+    migration accounts 0002 made)."""
+    if slug == DEFAULT_CLINIC["slug"]:
+        return Clinic.default()
+    return Clinic.objects.get_or_create(slug=slug, defaults={"name": f"Clinic {slug}"})[0]
+
+
+def make_user(username: str, role: str | None, clinic: Clinic | str | None = DEFAULT_CLINIC["slug"]) -> User:
+    """A user with a role in a clinic (a Clinic or its slug); clinic=None makes one in no clinic."""
     user = User.objects.create_user(username=username, password=PASSWORD)
     if role:
         # get_or_create: transactional tests (the browser test) flush the groups the migration made.
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if clinic is not None:
+        Membership.objects.create(user=user, clinic=clinic if isinstance(clinic, Clinic) else clinic_named(clinic))
     return user
 
 

@@ -1,7 +1,10 @@
-"""Every URL of the project, for every persona: anonymous, trainee, clinician (owner), clinician2, lead.
+"""Every URL of the project, for every persona: anonymous, trainee, clinician (owner), clinician2, lead of the
+first clinic, and lead2, clinician3 of a second clinic.
 
 A URL pattern with no entry in MATRIX fails the test, so a new page cannot ship without its access rules.
-Expectations: a status code, or LOGIN (a redirect to the sign-in page).
+Expectations: a status code, or LOGIN (a redirect to the sign-in page). An entry that does not name lead2 or
+clinician3 expects for them what it expects for lead and clinician2 (another clinician of the first clinic).
+The second clinic's personas never see the first clinic's screening, whatever the status.
 """
 import pytest
 from django.contrib.auth.models import User
@@ -14,8 +17,9 @@ from screening.services import screening_create
 from tests.conftest import healthy_intake, make_user
 
 LOGIN = "login"
-PERSONAS = ("anonymous", "trainee", "clinician", "clinician2", "lead")
-SCREENING = {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 404, "lead": 200}
+PERSONAS = ("anonymous", "trainee", "clinician", "clinician2", "lead", "lead2", "clinician3")
+OTHER_CLINIC = ("lead2", "clinician3")
+SCREENING = {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 404, "lead": 200, "lead2": 404}
 SCREENING_EDIT = {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 404, "lead": 403}
 EVERY_ROLE = {"anonymous": LOGIN, "trainee": 200, "clinician": 200, "clinician2": 200, "lead": 200}
 PUBLIC = dict.fromkeys(PERSONAS, 200)
@@ -43,7 +47,7 @@ MATRIX = {
     "acknowledge": ("post", ("screening", 1), {**SCREENING_EDIT, "clinician": 302}),
     # The erasure form (GET): only a clinical lead; erasing itself is tested in test_record.py.
     "screening_erase": ("get", ("screening",), {"anonymous": LOGIN, "trainee": 403, "clinician": 403,
-                                                "clinician2": 403, "lead": 200}),
+                                                "clinician2": 403, "lead": 200, "lead2": 404}),
     "audit_log": ("get", (), {"anonymous": LOGIN, "trainee": 403, "clinician": 403, "clinician2": 403,
                               "lead": 200}),
     "case_list": ("get", (), EVERY_ROLE),
@@ -53,7 +57,8 @@ MATRIX = {
     # An attempt is private to the user who made it (the trainee's, in `world`).
     "case_attempt": ("get", ("case", "attempt"), {"anonymous": LOGIN, "trainee": 200, "clinician": 404,
                                                  "clinician2": 404, "lead": 404}),
-    # Accounts. "member" is the trainee; "uid"/"token" make a reset link that does not work.
+    # Accounts. "member" is the trainee (first clinic): the second clinic's lead gets 404 for every page of it.
+    # "uid"/"token" make a reset link that does not work.
     "account": ("get", (), EVERY_ROLE),
     "password_change": ("get", (), EVERY_ROLE),
     "two_factor_enrol": ("get", (), EVERY_ROLE),
@@ -66,13 +71,16 @@ MATRIX = {
     "password_reset_complete": ("get", (), PUBLIC),
     "team": ("get", (), LEAD_ONLY),
     "team_member_new": ("get", (), LEAD_ONLY),
-    "team_member": ("get", ("member",), LEAD_ONLY),
-    "team_member_role": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
-    "team_member_active": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
-    "team_member_second_factor": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
-    "team_member_invite": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
-    "team_member_sign_out": ("post", ("member",), {**LEAD_ONLY, "lead": 302}),
+    "team_member": ("get", ("member",), {**LEAD_ONLY, "lead2": 404}),
+    "team_member_role": ("post", ("member",), {**LEAD_ONLY, "lead": 302, "lead2": 404}),
+    "team_member_active": ("post", ("member",), {**LEAD_ONLY, "lead": 302, "lead2": 404}),
+    "team_member_second_factor": ("post", ("member",), {**LEAD_ONLY, "lead": 302, "lead2": 404}),
+    "team_member_invite": ("post", ("member",), {**LEAD_ONLY, "lead": 302, "lead2": 404}),
+    "team_member_sign_out": ("post", ("member",), {**LEAD_ONLY, "lead": 302, "lead2": 404}),
 }
+for _method, _arguments, _expected in MATRIX.values():
+    _expected.setdefault("lead2", _expected["lead"])
+    _expected.setdefault("clinician3", _expected["clinician2"])
 
 
 def project_url_names() -> list[str]:
@@ -104,6 +112,8 @@ def test_every_url_pattern_has_an_entry():
 def world(db):
     users = {name: make_user(name, role) for name, role in (
         ("trainee", "Trainee"), ("clinician", "Clinician"), ("clinician2", "Clinician"), ("lead", "Clinical lead"))}
+    users.update({name: make_user(name, role, clinic="second") for name, role in (
+        ("lead2", "Clinical lead"), ("clinician3", "Clinician"))})
     screening = screening_create(owner=users["clinician"], client_code="MX-1",
                                  intake=healthy_intake(medications=["Nardil"]), answers={})
     case = Case.objects.create(slug="matrix-case", title="Matrix case", difficulty="introductory",
@@ -137,6 +147,8 @@ def test_each_persona_gets_what_it_should(client, world, name, persona):
         assert response.status_code == 302 and response.url.startswith(reverse("login")), response
     else:
         assert response.status_code == want, (url, persona, response.status_code)
+    if persona in OTHER_CLINIC:  # lists, the audit trail and every other page: nothing of the first clinic's
+        assert b"MX-1" not in response.content, (url, persona)
     if want in (LOGIN, 403, 404):
         # A refused request shows nothing of the screening and writes nothing of it: no revision, no acknowledgement;
         # a refused request for a screening leaves one audit event that names the number asked for, without content.

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import second_factor, sessions
-from accounts.models import AccountEvent, record
+from accounts.models import AccountEvent, Membership, record
 from project.env import forwarded_address_settings
 from screening.roles import CLINICIAN, TRAINEE, role_of
 from tests.conftest import PASSWORD
@@ -342,6 +342,7 @@ def test_only_leads_manage_accounts(client, clinician, trainee, name):
 
 def test_a_lead_cannot_lock_themselves_out_nor_touch_administrators(client, lead):
     admin = User.objects.create_user("admin", password=PASSWORD, is_staff=True)
+    Membership.objects.create(user=admin, clinic=lead.membership.clinic)  # in the lead's clinic, still not theirs
     client.force_login(lead)
     assert client.post(reverse("team_member_active", args=[lead.pk]), {"active": "0"}).status_code == 403
     assert client.post(reverse("team_member_role", args=[lead.pk]), {"role": TRAINEE}).status_code == 403

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from accounts.models import Clinic
 from tests.conftest import client_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,17 +64,19 @@ def test_the_three_role_groups_exist():
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_the_four_accounts_and_refuses_without_debug(settings):
+def test_seed_demo_creates_two_clinics_and_their_accounts_and_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="only with DJANGO_DEBUG=1"):
         call_command("seed_demo")
     settings.DEBUG = True
     call_command("seed_demo")
     call_command("seed_demo")  # resetting is safe
-    roles = {u.username: u.groups.get().name for u in User.objects.all()}
-    assert roles == {"clinician": "Clinician", "clinician2": "Clinician", "trainee": "Trainee",
-                     "lead": "Clinical lead"}
+    roles = {u.username: (u.groups.get().name, u.membership.clinic.slug) for u in User.objects.all()}
+    assert roles == {"clinician": ("Clinician", "default"), "clinician2": ("Clinician", "default"),
+                     "trainee": ("Trainee", "default"), "lead": ("Clinical lead", "default"),
+                     "lead2": ("Clinical lead", "second"), "clinician3": ("Clinician", "second")}
     assert all(u.check_password("threshold-demo") for u in User.objects.all())
+    assert Clinic.objects.count() == 2
 
 
 @pytest.mark.django_db

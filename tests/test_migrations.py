@@ -1,4 +1,4 @@
-"""Migrations carry stored rows across: the case library's move to its own app, and the per-revision data."""
+"""Migrations carry stored rows across: the case library's move to its own app, the per-revision data, clinics."""
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -56,3 +56,35 @@ def test_existing_revisions_get_their_client_code_and_the_rule_sets_names(back_t
     revision = new.get_model("screening", "Revision").objects.get(screening_id=screening.pk)
     assert revision.client_code == "KEPT-01"
     assert revision.labels == default_ruleset().labels() and revision.labels["substances"]["mdma"] == "MDMA"
+
+
+def test_existing_users_and_screenings_move_into_the_default_clinic(back_to):
+    from screening.append_only import TRIGGERS
+
+    old = back_to([("screening", "0005_scale_indexes"), ("accounts", "0001_initial")])
+    User = old.get_model("auth", "User")
+    clinician, admin = User.objects.create(username="clinician-before"), User.objects.create(username="admin-before")
+    screenings = [old.get_model("screening", "Screening").objects.create(owner=clinician, client_code=f"KEPT-{i}")
+                  for i in range(3)]
+
+    new = migrate([("screening", "0006_clinics")])
+
+    clinic = new.get_model("accounts", "Clinic").objects.get()
+    assert (clinic.slug, clinic.name) == ("default", "Default clinic")
+    members = new.get_model("accounts", "Membership").objects.values_list("user_id", "clinic_id")
+    assert sorted(members) == sorted([(clinician.pk, clinic.pk), (admin.pk, clinic.pk)])
+    moved = new.get_model("screening", "Screening").objects.order_by("pk")
+    assert [(s.pk, s.client_code, s.clinic_id) for s in moved] == [(s.pk, s.client_code, clinic.pk)
+                                                                  for s in screenings]
+    # 0006 rebuilds the screening table on SQLite; the append-only triggers, on other tables, are all still there.
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            assert {name for name, _, _ in TRIGGERS} <= {row[0] for row in cursor.fetchall()}
+
+
+def test_a_new_installation_gets_the_default_clinic_with_nobody_in_it(back_to):
+    back_to([("screening", "0005_scale_indexes"), ("accounts", "0001_initial")])
+    new = migrate([("screening", "0006_clinics")])
+    assert new.get_model("accounts", "Clinic").objects.get().slug == "default"
+    assert not new.get_model("accounts", "Membership").objects.exists()

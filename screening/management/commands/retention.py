@@ -3,6 +3,8 @@
     python manage.py retention --older-than 8                         # lists what would be erased
     python manage.py retention --older-than 8 --apply --by lead       # erases it, in the name of clinical lead `lead`
 
+With --by, only that lead's clinic's screenings are listed and erased (a lead erases within their own clinic).
+
 Each screening is erased as a clinical lead erases one from its page (services.screening_erase): its revisions and
 acknowledgements go, the audit trail keeps a tombstone naming the lead, the time and the retention period.
 """
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from accounts.models import clinic_id_of
 from screening.models import Screening
 from screening.roles import is_lead
 from screening.services import screening_erase
@@ -37,13 +40,16 @@ class Command(BaseCommand):
         parser.add_argument("--older-than", required=True, metavar="YEARS", help="the retention period in years")
         parser.add_argument("--apply", action="store_true", help="erase them (without it, only list them)")
         parser.add_argument("--by", metavar="USERNAME", help="the clinical lead in whose name they are erased "
-                                                             "(needed with --apply)")
+                                                             "(needed with --apply); only their clinic's")
 
     def handle(self, *args, older_than, apply, by, **options):
         years = _years(older_than)
-        lead = self._lead(by) if apply else None
+        lead = self._lead(by) if apply or by else None
         cutoff = timezone.now() - timedelta(days=years * DAYS_PER_YEAR)
-        due = (Screening.objects.filter(erased_at__isnull=True).annotate(last=Max("revisions__created_at"),
+        candidates = Screening.objects.filter(erased_at__isnull=True)
+        if lead is not None:  # a lead erases within their own clinic only
+            candidates = candidates.filter(clinic_id=clinic_id_of(lead))
+        due = (candidates.annotate(last=Max("revisions__created_at"),
                                                                           count=Count("revisions"))
                .filter(last__lt=cutoff).order_by("last", "pk"))
         verb = "Erasing" if apply else "Would erase"
@@ -64,4 +70,6 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None or not is_lead(user):
             raise CommandError(f"{username!r} is not a clinical lead")
+        if clinic_id_of(user) is None:
+            raise CommandError(f"{username!r} belongs to no clinic")
         return user
