@@ -25,7 +25,7 @@ test: install-test lint
 # The whole suite against a throwaway PostgreSQL cluster (Debian's package, installed when missing).
 test-postgres: install-test
 	@$(call apt_missing,postgresql)
-	bash bench/with_postgres.sh $(PY) -m pytest
+	bash bench/with_postgres.sh $(PY) -m pytest -n 2
 
 # Benchmarks, each beside its floor measured in the same run (bench/README.md): under 10 minutes, never in `make test`.
 bench: BENCH_STARTED := $(shell date +%s)
