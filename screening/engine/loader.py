@@ -89,7 +89,8 @@ class Ruleset:
             "classes": dict(self.catalogue.class_names),
             "questions": {name: field.label for name, field in self.intake.fields.items()},
             "choices": {name: dict(field.choices) for name, field in self.intake.fields.items() if field.choices},
-            "sections": [{"code": s["code"], "title": s["title"], "fields": [f.name for f in s["fields"]]}
+            "sections": [{"code": s["code"], "title": s["title"],
+                          "fields": [{"name": f.name, "type": f.type, "unit": f.unit} for f in s["fields"]]}
                          for s in self.sections],
             "client_texts": {r.id: r.client for r in self.rules if r.client},
         }
