@@ -303,11 +303,11 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
     revision = typical_screening(user)
     connections.close_all()
     pk = revision.screening_id
-    pdf_path = f"/screenings/{pk}/r/{revision.number}/pdf/"
+    pdf_path = f"/screenings/{pk}/r/{revision.number}/record.pdf"
     targets = [("bare", "bare view", BARE_URL, seconds, BARE_MARKER),
                ("form", "intake form", FORM_URL, seconds, FORM_MARKER),
                ("assessment", "assessment page", f"/screenings/{pk}/", seconds, "Revision 1 of 1"),
-               ("pdf", "typical summary PDF", pdf_path, pdf_seconds, PDF_MARKER)]
+               ("pdf", "typical record PDF (a reprint: from the cache)", pdf_path, pdf_seconds, PDF_MARKER)]
     port = free_port()
     log_path = tmp / "gunicorn.log"
     proc = start_gunicorn(env, port, 2, log_path)
