@@ -371,7 +371,7 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
 def print_mixes(env: dict, tmp: Path, port: int, pdf_path: str, cookie: str, seconds: int,
                 deadline: float) -> tuple[dict[str, list[tuple[dict, dict | None]]], int]:
     """The intake form under 2 connections alone, then while 8 clients print: (a) on the same 2 workers, (b) with
-    printing on its own pool (README, "Production": 2 more workers at nice 10, which the proxy sends /pdf/ paths
+    printing on its own pool (README, "Production": 2 more workers at nice 10, which the proxy sends the .pdf paths
     to). Each mix twice, interleaved while time allows; a second gunicorn started here and stopped by its PID."""
     window = max(seconds, 6)  # behind queued PDFs a form request can wait seconds: long enough for some to finish
     print_port = free_port()

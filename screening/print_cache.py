@@ -7,6 +7,7 @@ latest id tell), the document, the print date, who prints the record, the urgent
 Erasing a screening forgets every document printed of it (`forget`). This module imports no WeasyPrint.
 """
 import hashlib
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
 PREFIX = "print"
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -42,11 +44,21 @@ def key_for(kind: str, revision, *, printed_by=None) -> str:
 
 
 def get(key: str) -> bytes | None:
-    return caches["default"].get(key)
+    """The cached bytes, or None; a cache that cannot be reached (Redis down, the table missing) is a miss."""
+    try:
+        with transaction.atomic():  # a savepoint: a failed cache query must not break the request's transaction
+            return caches["default"].get(key)
+    except Exception:  # whatever the backend raises: printing goes on without the cache
+        log.warning("The print cache could not be read; rendering afresh.", exc_info=True)
+        return None
 
 
 def put(key: str, body: bytes) -> None:
-    caches["default"].set(key, body, settings.PRINT_CACHE_SECONDS)
+    try:
+        with transaction.atomic():
+            caches["default"].set(key, body, settings.PRINT_CACHE_SECONDS)
+    except Exception:
+        log.warning("The print cache could not be written; the document is served uncached.", exc_info=True)
 
 
 def forget(screening_pk: int) -> None:

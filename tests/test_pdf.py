@@ -416,6 +416,15 @@ class TestCacheAndPrintSlots:
         PrintSlot.objects.bulk_create([PrintSlot(user=clinician, slot=n) for n in range(settings.PRINT_SLOTS)])
         assert get_pdf(client, clinician, screening).status_code == 200
 
+    def test_a_cache_that_cannot_be_reached_is_a_miss_not_an_error(self, client, clinician, settings, monkeypatch):
+        calls = self.renders(monkeypatch)
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                       "LOCATION": "no_such_cache_table"}}
+        screening = make_screening(clinician)
+        assert get_pdf(client, clinician, screening).status_code == 200
+        assert get_pdf(client, clinician, screening, kind="handout").status_code == 200
+        assert calls == ["record", "handout"] and AuditEvent.objects.filter(action="printed").count() == 2
+
     def test_erasure_forgets_every_printed_copy(self, client, clinician, lead):
         from screening.services import screening_erase
 
