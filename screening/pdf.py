@@ -164,3 +164,15 @@ def blank_form_pdf(context: dict) -> bytes:
     """The blank intake form for paper, from the web form's own sections and questions."""
     return render_pdf("print/blank_form.html", context | {"disclaimer": DISCLAIMER,
                                                            "version": default_ruleset().version})
+
+
+def cached_blank_form_pdf(context_for, *, guard=nullcontext) -> bytes:
+    """The blank form from the shared cache: it changes only with the rule set and the design. `context_for()`
+    builds the form's context on a miss only; the render runs inside `guard()`."""
+    key = print_cache.blank_key(default_ruleset().version)
+    body = print_cache.get(key)
+    if body is None:
+        with guard():
+            body = blank_form_pdf(context_for())
+        print_cache.put(key, body)
+    return body

@@ -43,6 +43,11 @@ def key_for(kind: str, revision, *, printed_by=None) -> str:
             f"{timezone.localdate().isoformat()}:u{user}:{crisis}:{design_digest()}")
 
 
+def blank_key(ruleset_version: str) -> str:
+    """The blank form holds no client data: it depends on the rule set's questions and the design alone."""
+    return f"{PREFIX}:blank:{ruleset_version}:{design_digest()}"
+
+
 def get(key: str) -> bytes | None:
     """The cached bytes, or None; a cache that cannot be reached (Redis down, the table missing) is a miss."""
     try:

@@ -29,6 +29,14 @@ def _pdf_response(body: bytes, filename: str, *, download: bool) -> HttpResponse
     return response
 
 
+def _busy(request, screening, number) -> HttpResponse:
+    """The 429 page: every print slot of this user is rendering; nothing is lost, try again in a moment."""
+    context = {"slots": settings.PRINT_SLOTS, "screening": screening, "number": number}
+    response = render(request, "screening/print_busy.html", context, status=429)
+    response["Retry-After"] = "5"
+    return response
+
+
 def _revision_document(request, pk: int, number: int, kind: str, filename: str):
     screening = get_screening_for_read(request.user, pk)
     revision = get_revision(screening, number)
@@ -37,10 +45,7 @@ def _revision_document(request, pk: int, number: int, kind: str, filename: str):
     try:
         body = document_pdf(kind, revision, printed_by=request.user, guard=lambda: print_slot(request.user))
     except NoPrintSlot:
-        context = {"slots": settings.PRINT_SLOTS, "screening": screening, "number": revision.number}
-        response = render(request, "screening/print_busy.html", context, status=429)
-        response["Retry-After"] = "5"
-        return response
+        return _busy(request, screening, revision.number)
     audit(request.user, "printed", screening, revision.number)
     code = re.sub(r"[^A-Za-z0-9._-]", "_", screening.client_code)  # the form allows no more, but stay safe here
     return _pdf_response(body, filename.format(code=code, number=revision.number),
@@ -61,7 +66,10 @@ def revision_handout(request, pk: int, number: int):
 
 @require_GET
 def intake_blank_pdf(request):
-    from screening.pdf import blank_form_pdf
+    from screening.pdf import cached_blank_form_pdf
 
-    return _pdf_response(blank_form_pdf(blank_form_context()), "threshold-blank-intake-form.pdf",
-                         download=request.GET.get("download") == "1")
+    try:
+        body = cached_blank_form_pdf(blank_form_context, guard=lambda: print_slot(request.user))
+    except NoPrintSlot:
+        return _busy(request, None, None)
+    return _pdf_response(body, "threshold-blank-intake-form.pdf", download=request.GET.get("download") == "1")

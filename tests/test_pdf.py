@@ -410,6 +410,16 @@ class TestCacheAndPrintSlots:
             raise RuntimeError("render failed")
         assert not PrintSlot.objects.exists()
 
+    def test_the_blank_form_is_cached_and_held_to_the_slots_too(self, client, trainee):
+        PrintSlot.objects.bulk_create([PrintSlot(user=trainee, slot=n) for n in range(settings.PRINT_SLOTS)])
+        busy = client_for(client, trainee).get(reverse("intake_blank_pdf"))
+        assert busy.status_code == 429 and "Back to the blank form" in busy.content.decode()
+        PrintSlot.objects.all().delete()
+        first = client.get(reverse("intake_blank_pdf"))
+        PrintSlot.objects.bulk_create([PrintSlot(user=trainee, slot=n) for n in range(settings.PRINT_SLOTS)])
+        again = client.get(reverse("intake_blank_pdf"))  # from the cache: no slot needed
+        assert first.status_code == again.status_code == 200 and first.content == again.content
+
     def test_a_cached_reprint_needs_no_slot(self, client, clinician):
         screening = make_screening(clinician)
         assert get_pdf(client, clinician, screening).status_code == 200
