@@ -13,6 +13,7 @@ DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=dev-only-key-for-make-run DJANGO_HTT
 
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py load_cases
 	@echo "Threshold on http://127.0.0.1:8000 (demo accounts: clinician, clinician2, trainee, lead in one clinic, lead2, clinician3 in another; password threshold-demo)"

@@ -103,12 +103,14 @@ def main():
         return lambda: HTML(string=html, base_url=pdf.base_url(),
                             url_fetcher=pdf.StaticOnlyFetcher()).write_pdf(font_config=pdf.font_config())
 
-    typical_text = [escape(line) for page in PdfReader(io.BytesIO(pdf.summary_pdf(typical))).pages
+    typical_text = [escape(line) for page in PdfReader(io.BytesIO(pdf.record_pdf(typical))).pages
                     for line in page.extract_text().splitlines()]
     cases = [
-        ("typical summary", lambda: pdf.summary_pdf(typical)),
-        ("typical summary, untagged (no ua-1)", without_ua(lambda: pdf.summary_pdf(typical))),
-        (f"long summary ({len(long.assessment['flags'])} flags)", lambda: pdf.summary_pdf(long)),
+        ("typical record", lambda: pdf.record_pdf(typical)),
+        ("typical record, untagged (no ua-1)", without_ua(lambda: pdf.record_pdf(typical))),
+        (f"long record ({len(long.assessment['flags'])} flags)", lambda: pdf.record_pdf(long)),
+        ("typical handout", lambda: pdf.handout_pdf(typical)),
+        (f"long handout ({len(long.assessment['flags'])} flags)", lambda: pdf.handout_pdf(long)),
         ("blank intake form", lambda: pdf.blank_form_pdf(blank)),
         ("floor: bare 1-page document", bare(BARE)),
         ("floor: typical's text, unstyled", bare(plain(typical_text))),
@@ -127,10 +129,10 @@ def main():
             (args.out / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".pdf")).write_bytes(body)
 
     print()
-    memory(f"{args.memory_renders} renders of the typical summary, one shared FontConfiguration",
-           lambda: pdf.summary_pdf(typical), args.memory_renders)
+    memory(f"{args.memory_renders} renders of the typical record, one shared FontConfiguration",
+           lambda: pdf.record_pdf(typical), args.memory_renders)
     if args.default_too:
-        html = render_to_string("print/summary.html", pdf.summary_context(typical))
+        html = render_to_string("print/record.html", pdf.record_context(typical))
         css = (pdf.static_roots()[0] / "print" / "print.css").as_uri()
 
         def default():  # what WeasyPrint does unless told otherwise: fonts set up afresh for every document
@@ -140,7 +142,7 @@ def main():
                 stylesheets=[CSS(url=css, url_fetcher=fetcher, font_config=config)], font_config=config,
                 pdf_variant=pdf.PDF_VARIANT)
 
-        memory(f"{args.memory_renders} renders of the typical summary, a new FontConfiguration each",
+        memory(f"{args.memory_renders} renders of the typical record, a new FontConfiguration each",
                default, args.memory_renders)
 
 

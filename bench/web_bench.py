@@ -306,11 +306,11 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
     revision = typical_screening(user)
     connections.close_all()
     pk = revision.screening_id
-    pdf_path = f"/screenings/{pk}/r/{revision.number}/pdf/"
+    pdf_path = f"/screenings/{pk}/r/{revision.number}/record.pdf"
     targets = [("bare", "bare view", BARE_URL, seconds, BARE_MARKER),
                ("form", "intake form", FORM_URL, seconds, FORM_MARKER),
                ("assessment", "assessment page", f"/screenings/{pk}/", seconds, "Revision 1 of 1"),
-               ("pdf", "typical summary PDF", pdf_path, pdf_seconds, PDF_MARKER)]
+               ("pdf", "typical record PDF (a reprint: from the cache)", pdf_path, pdf_seconds, PDF_MARKER)]
     port = free_port()
     log_path = tmp / "gunicorn.log"
     proc = start_gunicorn(env, port, 2, log_path)
@@ -374,7 +374,7 @@ def run_load(env: dict, tmp: Path, seconds: int = 4, pdf_seconds: int = 6, repea
 def print_mixes(env: dict, tmp: Path, port: int, pdf_path: str, cookie: str, seconds: int,
                 deadline: float) -> tuple[dict[str, list[tuple[dict, dict | None]]], int]:
     """The intake form under 2 connections alone, then while 8 clients print: (a) on the same 2 workers, (b) with
-    printing on its own pool (README, "Production": 2 more workers at nice 10, which the proxy sends /pdf/ paths
+    printing on its own pool (README, "Production": 2 more workers at nice 10, which the proxy sends the .pdf paths
     to). Each mix twice, interleaved while time allows; a second gunicorn started here and stopped by its PID."""
     window = max(seconds, 6)  # behind queued PDFs a form request can wait seconds: long enough for some to finish
     print_port = free_port()

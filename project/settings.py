@@ -159,6 +159,21 @@ AXES_IPWARE_PROXY_COUNT, AXES_IPWARE_META_PRECEDENCE_ORDER = forwarded_address_s
 IPWARE_STRICT = False
 AXES_VERBOSE = False
 
+# Printed documents. The rendered bytes are cached on a backend every worker and server shares: the database cache
+# (its table made by migration screening 0008) unless DJANGO_REDIS_URL names a Redis server. A user renders at
+# most PRINT_SLOTS documents at once across all workers; a slot older than PRINT_SLOT_STALE_SECONDS is taken over.
+REDIS_URL = os.environ.get("DJANGO_REDIS_URL", "").strip()
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+          if REDIS_URL else
+          {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "threshold_cache",
+           "OPTIONS": {"MAX_ENTRIES": 5000}}}
+PRINT_CACHE_SECONDS = 60 * 60 * 24
+PRINT_SLOTS = 2
+PRINT_SLOT_STALE_SECONDS = 120
+# The urgent-help line printed on every page of the client handout.
+CRISIS_LINE = (os.environ.get("DJANGO_CRISIS_LINE", "").strip()
+               or "Urgent help: if you are in danger or in crisis, call your local emergency number now.")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = False

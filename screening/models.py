@@ -136,3 +136,19 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+class PrintSlot(models.Model):
+    """One PDF being rendered for a user, held across every worker and server: a user holds at most
+    settings.PRINT_SLOTS at once (screening/print_slots.py). A row is deleted when its render ends; a row older
+    than settings.PRINT_SLOT_STALE_SECONDS (a worker that died mid-render) is cleared by the next request."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    slot = models.PositiveSmallIntegerField()
+    acquired_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "slot"], name="one_print_per_slot")]
+
+    def __str__(self):
+        return f"{self.user} printing in slot {self.slot} since {self.acquired_at:%H:%M:%S}"

@@ -5,6 +5,7 @@ text from becoming markup; the URL fetcher below is the second wall: whatever UR
 only a file inside the app's static directories, and it never opens a network connection or follows a redirect.
 """
 import threading
+from contextlib import nullcontext
 from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,9 +17,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from screening import print_cache
 from screening.engine import DISCLAIMER, default_ruleset
 from screening.models import Revision
-from screening.presenter import present_revision
+from screening.presenter import present_handout, present_record
 
 # Tagged PDF (PDF/UA-1): headings, lists and tables keep their structure for screen readers.
 PDF_VARIANT = "pdf/ua-1"
@@ -112,26 +114,65 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     return html_to_pdf(render_to_string(template_name, context))
 
 
-def summary_context(revision: Revision, *, printed_by=None) -> dict:
-    """What the printed summary shows: the revision as stored, presented, never a re-run of today's rules."""
-    p = present_revision(revision)
+def record_context(revision: Revision, *, printed_by=None) -> dict:
+    """What the clinician record shows: the revision as stored, presented, never a re-run of today's rules."""
     return {
         "screening": revision.screening,
         "revision": revision,
-        "p": p,
-        "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},
+        "p": present_record(revision),
+        "acks": {a.rule_id: a for a in revision.acknowledgements.select_related("user")},  # the latest per flag
         "disclaimer": DISCLAIMER,
         "printed_by": printed_by,
-        "title": f"Threshold screening summary – revision {revision.number}",  # PDF metadata: no client code
+        "title": f"Threshold clinician record – revision {revision.number}",  # PDF metadata: no client code
     }
 
 
-def summary_pdf(revision: Revision, *, printed_by=None) -> bytes:
-    """The printable educational summary of one revision."""
-    return render_pdf("print/summary.html", summary_context(revision, printed_by=printed_by))
+def handout_context(revision: Revision) -> dict:
+    """What the client handout shows: the client's words only, and the urgent-help line of this installation."""
+    return {
+        "revision": revision,
+        "h": present_handout(revision),
+        "disclaimer": DISCLAIMER,
+        "crisis_line": settings.CRISIS_LINE,
+        "title": "Your screening conversation: notes to take home",  # PDF metadata: no client code
+    }
+
+
+def record_pdf(revision: Revision, *, printed_by=None) -> bytes:
+    """The clinician record of one revision: every answer, every flag with its evidence, the acknowledgements."""
+    return render_pdf("print/record.html", record_context(revision, printed_by=printed_by))
+
+
+def handout_pdf(revision: Revision) -> bytes:
+    """The client handout of one revision: each caution factor in plain words, with questions to ask."""
+    return render_pdf("print/handout.html", handout_context(revision))
+
+
+def document_pdf(kind: str, revision: Revision, *, printed_by=None, guard=nullcontext) -> bytes:
+    """One printed document ("record" or "handout"), from the shared cache when it was rendered before; only a
+    miss renders, inside `guard()` (the view's print slot)."""
+    key = print_cache.key_for(kind, revision, printed_by=printed_by)
+    body = print_cache.get(key)
+    if body is None:
+        with guard():
+            body = record_pdf(revision, printed_by=printed_by) if kind == "record" else handout_pdf(revision)
+        print_cache.put(key, body)
+    return body
 
 
 def blank_form_pdf(context: dict) -> bytes:
     """The blank intake form for paper, from the web form's own sections and questions."""
     return render_pdf("print/blank_form.html", context | {"disclaimer": DISCLAIMER,
                                                            "version": default_ruleset().version})
+
+
+def cached_blank_form_pdf(context_for, *, guard=nullcontext) -> bytes:
+    """The blank form from the shared cache: it changes only with the rule set and the design. `context_for()`
+    builds the form's context on a miss only; the render runs inside `guard()`."""
+    key = print_cache.blank_key(default_ruleset().version)
+    body = print_cache.get(key)
+    if body is None:
+        with guard():
+            body = blank_form_pdf(context_for())
+        print_cache.put(key, body)
+    return body

@@ -5,8 +5,15 @@ rule set's names (`labels`). Today's rule set is never consulted, so an old revi
 rule-set change or after the screening's client code changes. The pure part (matrix, flags, references, gaps,
 medications) is the engine's `present`; this module adds what lives in the Django models.
 """
-from screening.engine.present import highest_per_substance, present
-from screening.forms import container_to_discuss
+from screening.engine.present import (
+    NOT_ASSESSED_TEXT,
+    answer_text,
+    handout,
+    highest_per_substance,
+    present,
+    record_answers,
+)
+from screening.forms import CONTAINER_ITEMS, CSSRS_ITEMS, MEDICATION_REVIEW, container_to_discuss
 from screening.models import Revision
 
 
@@ -31,3 +38,41 @@ def revision_export(revision: Revision) -> dict:
     return {"client_code": revision.client_code, "revision": revision.number,
             "saved_at": revision.created_at.isoformat(), "ruleset_version": revision.ruleset_version,
             "intake": revision.intake, "assessment": revision.assessment, "labels": revision.labels}
+
+
+# For print (screening/pdf.py): the client handout and the clinician record. ---------------------------------------
+
+def present_handout(revision: Revision) -> dict:
+    """What the client handout shows: the caution factors in the client's words, from the revision's stored labels;
+    the client code and the date the revision was saved. Nothing a clinician wrote is in it."""
+    return handout(revision.assessment, revision.labels) | {
+        "client_code": revision.client_code, "number": revision.number, "saved_at": revision.created_at,
+        "container_to_discuss": container_to_discuss(revision.answers)}
+
+
+def _tri(value) -> str:
+    return {"yes": "Yes", "no": "No", True: "Yes", False: "No"}.get(value, NOT_ASSESSED_TEXT)
+
+
+def present_record(revision: Revision) -> dict:
+    """What the clinician record shows: everything the summary shows, with every answer of the stored form (the
+    No answers and the gaps too), the C-SSRS items, the container checklist, the medication review, the stopped
+    medicines, and the revision's whole acknowledgement history, oldest first."""
+    labels, intake, answers = revision.labels, revision.intake, revision.answers
+    titles = {f["rule"]: f["title"] for f in revision.assessment["flags"]}
+    cssrs = answers.get("cssrs", {})
+    container = answers.get("container")
+    review = dict(MEDICATION_REVIEW).get(answers.get("medication_review"), NOT_ASSESSED_TEXT)
+    stopped = (answer_text("stopped_medications", intake.get("stopped_medications"), labels)
+               if "stopped_medications" in labels.get("questions", {}) else None)
+    return present_revision(revision) | {
+        "answers": record_answers(intake, labels),
+        "cssrs": [{"question": question, "answer": _tri(cssrs.get(name))} for name, _level, question in CSSRS_ITEMS],
+        "container": [{"item": label, "answer": NOT_ASSESSED_TEXT if container is None else _tri(container.get(name))}
+                      for name, label in CONTAINER_ITEMS],
+        "medication_review": review,
+        "stopped_medications": stopped,
+        "acknowledgements": [{"rule": a.rule_id, "title": titles.get(a.rule_id, a.rule_id), "by": a.user.get_username(),
+                              "at": a.created_at, "reason": a.reason}
+                             for a in revision.acknowledgements.select_related("user").order_by("created_at", "id")],
+    }

@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from screening import print_cache
 from screening.append_only import erasing
 from screening.audit_chain import GENESIS, event_hash
 from screening.engine import assess, default_ruleset
@@ -120,4 +121,5 @@ def screening_erase(*, screening: Screening, user, reason: str) -> None:
     screening.client_code = ""
     screening.erased_at, screening.erased_by = timezone.now(), user
     screening.save(update_fields=["client_code", "erased_at", "erased_by", "updated_at"])
+    print_cache.forget(screening.pk)  # no printed copy of it stays in the shared cache either
     audit(user, "erased", screening, reason=reason)

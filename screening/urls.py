@@ -16,6 +16,7 @@ urlpatterns = [
     path("screenings/<int:pk>/r/<int:number>/", views_screenings.screening_detail, name="revision_detail"),
     path("screenings/<int:pk>/r/<int:number>/acknowledge/", views_screenings.acknowledge, name="acknowledge"),
     path("screenings/<int:pk>/r/<int:number>/export/", views_screenings.revision_export, name="revision_export"),
-    path("screenings/<int:pk>/r/<int:number>/pdf/", views_pdf.revision_pdf, name="revision_pdf"),
+    path("screenings/<int:pk>/r/<int:number>/record.pdf", views_pdf.revision_record, name="revision_pdf"),
+    path("screenings/<int:pk>/r/<int:number>/handout.pdf", views_pdf.revision_handout, name="revision_handout"),
     path("audit/", views_screenings.audit_log, name="audit_log"),
 ]

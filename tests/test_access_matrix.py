@@ -43,6 +43,7 @@ MATRIX = {
     "revision_detail": ("get", ("screening", 1), SCREENING),
     "revision_export": ("get", ("screening", 1), SCREENING),
     "revision_pdf": ("get", ("screening", 1), SCREENING),
+    "revision_handout": ("get", ("screening", 1), SCREENING),
     "screening_edit": ("get", ("screening",), SCREENING_EDIT),
     "acknowledge": ("post", ("screening", 1), {**SCREENING_EDIT, "clinician": 302}),
     # The erasure form (GET): only a clinical lead; erasing itself is tested in test_record.py.

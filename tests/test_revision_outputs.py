@@ -66,7 +66,8 @@ def outputs(client, screening, number):
     args = {"pk": screening.pk, "number": number}
     return (main_of(client.get(reverse("revision_detail", kwargs=args))),
             pdf_text(client.get(reverse("revision_pdf", kwargs=args))),
-            json.loads(client.get(reverse("revision_export", kwargs=args)).content))
+            json.loads(client.get(reverse("revision_export", kwargs=args)).content),
+            pdf_text(client.get(reverse("revision_handout", kwargs=args))))
 
 
 INTAKE = healthy_intake(substances=["mdma", "ketamine"], bipolar="bipolar_i", systolic_bp=None,
@@ -77,7 +78,7 @@ def test_a_new_rule_set_with_other_names_leaves_an_old_revision_unchanged(client
     screening = screening_create(owner=clinician, client_code="OLD-NAMES", intake=INTAKE, answers={})
     client_for(client, lead)
     before = outputs(client, screening, 1)
-    assert "MDMA" in before[0] and RENAMED not in before[0] + before[1]
+    assert "MDMA" in before[0] and RENAMED not in before[0] + before[1] + before[3]
 
     swap_ruleset()
     after = outputs(client, screening, 1)
@@ -85,7 +86,8 @@ def test_a_new_rule_set_with_other_names_leaves_an_old_revision_unchanged(client
     assert after == before
     # The swap did take: a revision saved now is shown with the new names.
     screening_revise(screening=screening, user=clinician, client_code="OLD-NAMES", intake=INTAKE, answers={})
-    page, pdf, export = outputs(client, screening, 2)
+    page, pdf, export, handout = outputs(client, screening, 2)
+    assert f"MDMA{RENAMED}" in handout
     assert f"MDMA{RENAMED}" in page and RENAMED in pdf and export["labels"]["substances"]["mdma"] == f"MDMA{RENAMED}"
 
 
@@ -94,11 +96,12 @@ def test_a_new_client_code_leaves_revision_one_as_it_was(client, clinician):
     client_for(client, clinician)
     screening_revise(screening=screening, user=clinician, client_code="SECOND-CODE", intake=INTAKE, answers={})
 
-    page, pdf, export = outputs(client, screening, 1)
+    page, pdf, export, handout = outputs(client, screening, 1)
+    assert "FIRST-CODE" in handout and "SECOND-CODE" not in handout
     assert "Screening FIRST-CODE" in page and "SECOND-CODE" not in page
     assert "FIRST-CODE" in pdf and "SECOND-CODE" not in pdf
     assert export["client_code"] == "FIRST-CODE"
-    page, pdf, export = outputs(client, screening, 2)
+    page, pdf, export, handout = outputs(client, screening, 2)
     assert "Screening SECOND-CODE" in page and "SECOND-CODE" in pdf and export["client_code"] == "SECOND-CODE"
     assert list(Revision.objects.filter(screening=screening).order_by("number").values_list(
         "client_code", flat=True)) == ["FIRST-CODE", "SECOND-CODE"]

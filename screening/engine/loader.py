@@ -1,6 +1,7 @@
 """Reads the knowledge files, validates them and builds the Ruleset, once. A broken file fails loudly here."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -39,6 +40,7 @@ class Rule:
     severity_note: str | None = None
     label_statement: str | None = None
     classes: tuple[str, ...] = ()  # the medication classes its condition names
+    client: dict | None = None  # from client_texts.yaml: heading, means, ask
 
     def as_dict(self) -> dict:
         out = {"id": self.id, "factor": self.factor, "substances": list(self.substances),
@@ -49,6 +51,8 @@ class Rule:
             out["severity_note"] = self.severity_note
         if self.label_statement:
             out["label_statement"] = self.label_statement
+        if self.client:
+            out["client"] = self.client
         return out
 
 
@@ -73,11 +77,11 @@ class Ruleset:
     def factor_name(self, code: str) -> str:
         return next(f["name"] for f in self.factors if f["code"] == code)
 
-    def labels(self) -> dict[str, dict[str, str]]:
+    def labels(self) -> dict[str, Any]:
         """Every name shown beside an intake or an assessment, by kind and code: what a revision stores so that it
         reads the same under a later rule set (substances, severities and what each means, factors, evidence
         grades, medication classes, factor groups, question wording by intake field and the wording of each choice
-        by field and value)."""
+        by field and value, the form's sections in order, and the client handout's text of each rule)."""
         return {
             "substances": {s["code"]: s["name"] for s in self.substances},
             "severities": {s["code"]: s["name"] for s in self.severities},
@@ -88,6 +92,10 @@ class Ruleset:
             "classes": dict(self.catalogue.class_names),
             "questions": {name: field.label for name, field in self.intake.fields.items()},
             "choices": {name: dict(field.choices) for name, field in self.intake.fields.items() if field.choices},
+            "sections": [{"code": s["code"], "title": s["title"],
+                          "fields": [{"name": f.name, "type": f.type, "unit": f.unit} for f in s["fields"]]}
+                         for s in self.sections],
+            "client_texts": {r.id: r.client for r in self.rules if r.client},
         }
 
     def to_json(self) -> dict:
@@ -373,6 +381,31 @@ def _load_rules(directory: Path, header: dict, fields: dict[str, Field], catalog
     return list(rules.values())
 
 
+def _load_client_texts(directory: Path, rules: list[Rule]) -> list[Rule]:
+    """Adds to each rule its client-facing text. A rule without one is allowed here (the tests name it); an entry
+    naming an unknown rule, or a rule named twice, is refused."""
+    file = "client_texts.yaml"
+    data = _read(directory / file)
+    if not isinstance(data, list) or not data:
+        raise RulesetError(file, "expected a non-empty list of client texts")
+    known = {r.id for r in rules}
+    texts: dict[str, dict] = {}
+    for i, raw in enumerate(data):
+        label = f"entry {i + 1}"
+        _shape(raw, {"rules": Texts, "heading": str, "means": str, "ask": Texts}, file, label)
+        if not raw["rules"] or not raw["ask"]:
+            raise RulesetError(file, "needs at least one rule and one question", label)
+        text = {"heading": raw["heading"].strip(), "means": " ".join(raw["means"].split()),
+                "ask": [" ".join(q.split()) for q in raw["ask"]]}
+        for rule_id in raw["rules"]:
+            if rule_id not in known:
+                raise RulesetError(file, f"unknown rule id `{rule_id}`", label)
+            if rule_id in texts:
+                raise RulesetError(file, f"rule `{rule_id}` has a client text twice", label)
+            texts[rule_id] = text
+    return [replace(r, client=texts[r.id]) if r.id in texts else r for r in rules]
+
+
 def load_ruleset(directory: Path | str = KNOWLEDGE_DIR) -> Ruleset:
     """Reads and validates every knowledge file in `directory`; raises RulesetError naming what is wrong."""
     directory = Path(directory)
@@ -381,7 +414,7 @@ def load_ruleset(directory: Path | str = KNOWLEDGE_DIR) -> Ruleset:
     sections, intake = _load_intake(directory, substance_codes)
     catalogue = _load_catalogue(directory)
     sources = _load_sources(directory)
-    rules = _load_rules(directory, header, intake.fields, catalogue, sources)
+    rules = _load_client_texts(directory, _load_rules(directory, header, intake.fields, catalogue, sources))
     return Ruleset(version=header["version"], changelog=header["changelog"], substances=header["substances"],
                    factor_groups=header["factor_groups"], factors=header["factors"], severities=header["severities"],
                    evidence_grades=header["evidence_grades"], sections=sections, intake=intake, rules=rules,

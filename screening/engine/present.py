@@ -96,3 +96,82 @@ def present(assessment: dict, labels: dict) -> dict:
         "medications": {"assessed": "medications" not in assessment["not_assessed"], "recognised": recognised,
                         "stopped": stopped, "unrecognised": unrecognised},
     }
+
+
+# For print (screening/pdf.py): the client handout and the clinician record. ---------------------------------------
+
+# What the handout says of a factor whose revision stored no client text (saved before client_texts.yaml existed).
+CLIENT_FALLBACK = {"means": "Ask your clinician about this factor.", "ask": []}
+NOT_ASSESSED_TEXT = "Not assessed"
+
+
+def handout(assessment: dict, labels: dict) -> dict:
+    """The client handout's content: one entry per caution factor (never per rule and substance), the most serious
+    first, each with the stored client texts of its flags, said once; the substances it concerns; and how many
+    questions are still open. No rule id, grade, note or acknowledgement is in it."""
+    shown = present(assessment, labels)
+    texts = labels.get("client_texts", {})
+    order = [s["code"] for s in shown["substances"]]
+    factors = []
+    for group in shown["by_factor"]:
+        entries, heading = [], None
+        for flag in group["flags"]:
+            text = texts.get(flag["rule"])
+            if text:
+                heading = heading or text.get("heading")
+                entry = {"means": text["means"], "ask": list(text["ask"])}
+                if entry not in entries:
+                    entries.append(entry)
+        concerned = {s for flag in group["flags"] for s in flag["substances"]}
+        factors.append({"factor": group["factor"], "heading": heading or group["name"],
+                        "texts": entries or [CLIENT_FALLBACK],
+                        "substances": [_name(labels, "substances", s) for s in order if s in concerned],
+                        "rank": max(SEVERITY_RANK.get(f["severity"], 0) for f in group["flags"])})
+    factors.sort(key=lambda f: -f["rank"])
+    return {"factors": factors, "substances": [s["name"] for s in shown["substances"]],
+            "open_questions": len(shown["gaps"]),
+            "unrecognised": [m["input"] for m in shown["medications"]["unrecognised"]]}
+
+
+def _listed(value) -> str:
+    """A list answer in words: each item, a mapping's values joined; an empty list is "None listed"."""
+    items = []
+    for item in value:
+        if isinstance(item, dict):
+            item = ", ".join(str(v) for v in item.values() if v not in (None, "", []))
+        items.append(str(item))
+    return "; ".join(items) if items else "None listed"
+
+
+def answer_text(name: str, value, labels: dict, unit: str | None = None) -> str:
+    """One intake answer as the record prints it: Yes, No, the choice's wording, a number with its unit, a list;
+    an absent or empty answer is "Not assessed", never "No"."""
+    if value is None or value == "":
+        return NOT_ASSESSED_TEXT
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if name == "substances":
+        return ", ".join(_name(labels, "substances", s) for s in value) or "None"
+    if isinstance(value, list):
+        return _listed(value)
+    choices = labels.get("choices", {}).get(name)
+    if choices and isinstance(value, str):
+        return choices.get(value, value)
+    return f"{value} {unit}" if unit else str(value)
+
+
+def record_answers(intake: dict, labels: dict) -> list[dict]:
+    """Every question of the stored form with its answer, grouped by the stored sections in order. Free text
+    (the notes) is left to its own part of the record. A revision stored before sections were kept lists every
+    question it has wording for, under one heading."""
+    sections = labels.get("sections") or [
+        {"title": "Answers", "fields": [{"name": n, "type": None} for n in labels.get("questions", {})]}]
+    out = []
+    for section in sections:
+        rows = [{"name": f["name"], "question": _name(labels, "questions", f["name"]),
+                 "answer": answer_text(f["name"], intake.get(f["name"]), labels, f.get("unit")),
+                 "assessed": intake.get(f["name"]) not in (None, "")}
+                for f in section["fields"] if f.get("type") != "text"]
+        if rows:
+            out.append({"title": section["title"], "rows": rows})
+    return out
