@@ -39,6 +39,9 @@ MATRIX = {
     "revision_detail": ("get", ("screening", 1), SCREENING),
     "revision_export": ("get", ("screening", 1), SCREENING),
     "revision_pdf": ("get", ("screening", 1), SCREENING),
+    "revision_diff": ("get", ("screening",), SCREENING),
+    "audit_export": ("get", (), LEAD_ONLY),
+    "ruleset_impact": ("get", (), LEAD_ONLY),
     "screening_edit": ("get", ("screening",), SCREENING_EDIT),
     "acknowledge": ("post", ("screening", 1), {**SCREENING_EDIT, "clinician": 302}),
     # The erasure form (GET): only a clinical lead; erasing itself is tested in test_record.py.
