@@ -31,7 +31,7 @@ from screening.access import (
     require_lead,
 )
 from screening.engine import default_ruleset
-from screening.engine.present import unacknowledged_critical
+from screening.engine.present import answered_questions, unacknowledged_critical
 from screening.forms import AcknowledgeForm, ErasureForm, IntakeForm, form_differences
 from screening.impact import ruleset_impact
 from screening.keyset import anchor_id, keyset_page
@@ -122,12 +122,25 @@ def medication_datalist_options(ruleset) -> str:
     return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
 
-def _intake_page(request, form, *, screening=None, base_revision=None, idempotency_key=None):
+def _intake_page(request, form, *, screening=None, base_revision=None, idempotency_key=None, confirm=None):
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "screening/intake_form.html",
                   {"form": form, "screening": screening,
                    "medication_options": medication_datalist_options(default_ruleset()),
-                   "base_revision": base_revision, "idempotency_key": idempotency_key}, status=status)
+                   "base_revision": base_revision, "idempotency_key": idempotency_key,
+                   "confirm_incomplete": confirm}, status=status)
+
+
+def _needs_confirmation(request, form) -> dict | None:
+    """When more than half of the questions are unanswered, the save waits for a ticked confirmation: the counts to
+    show beside it, or None when the intake may be saved as it is."""
+    ruleset = default_ruleset()
+    intake = ruleset.intake.validate(form.intake())
+    unanswered = sum(1 for name in ruleset.intake.assessable if name not in intake)
+    answered = len(answered_questions(intake, ruleset.labels()))
+    if unanswered * 2 <= answered + unanswered or request.POST.get("confirm_incomplete") == "1":
+        return None
+    return {"answered": answered, "unanswered": unanswered, "total": answered + unanswered}
 
 
 def _posted_key(request) -> uuid.UUID | None:
@@ -143,12 +156,13 @@ def screening_new(request):
     require_clinician(request.user)
     form = IntakeForm(request.POST if request.method == "POST" else None)  # an empty POST is refused, not ignored
     key = _posted_key(request) if request.method == "POST" else None
-    if request.method == "POST" and form.is_valid():
+    confirm = _needs_confirmation(request, form) if request.method == "POST" and form.is_valid() else None
+    if request.method == "POST" and form.is_valid() and confirm is None:
         screening = screening_create(owner=request.user, client_code=form.cleaned_data["client_code"],
                                      intake=form.intake(), answers=form.answers(), idempotency_key=key)
         messages.success(request, "Screening saved as revision 1.")
         return redirect("screening_detail", pk=screening.pk)
-    return _intake_page(request, form, idempotency_key=key or uuid.uuid4())
+    return _intake_page(request, form, idempotency_key=key or uuid.uuid4(), confirm=confirm)
 
 
 def _posted_base(request, current: Revision) -> int:
@@ -182,6 +196,9 @@ def screening_edit(request, pk: int):
             "entries": [(name, value) for name, values in request.POST.lists() if name not in
                         ("csrfmiddlewaretoken", "base_revision") for value in values],
         }, status=409)
+    confirm = _needs_confirmation(request, form)
+    if confirm is not None:
+        return _intake_page(request, form, screening=screening, base_revision=base, confirm=confirm)
     revision = screening_revise(screening=screening, user=request.user, client_code=form.cleaned_data["client_code"],
                                 intake=form.intake(), answers=form.answers())
     messages.success(request, f"Saved as revision {revision.number}. Earlier revisions are kept as shown.")
