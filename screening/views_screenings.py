@@ -399,7 +399,7 @@ def audit_export(request):
     header = ["id", "at_utc", "user", "action", "screening", "revision", "reason", "hash"]
     rows = (writer.writerow([e.pk, e.at.astimezone(UTC).isoformat(), e.user.get_username(), e.action,
                              e.screening_ref or "", e.revision_number or "", e.reason, e.hash])
-            for e in events.select_related("user").only(
+            for e in events.select_related(None).select_related("user").only(
                 "at", "action", "reason", "screening_ref", "revision_number", "hash", "user__username")
             .order_by("-id").iterator(chunk_size=2000))
     response = StreamingHttpResponse(chain([writer.writerow(header)], rows), content_type="text/csv; charset=utf-8")
