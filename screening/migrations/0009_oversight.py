@@ -15,11 +15,13 @@ def backfill(apps, schema_editor):
         if revision is None:
             continue
         acknowledged = set(Acknowledgement.objects.filter(revision=revision).values_list("rule_id", flat=True))
+        # an assessment stored before the contract's summary and gaps existed reads as having neither
+        assessment = {"summary": {}, "flags": [], "not_assessed": []} | dict(revision.assessment or {})
         Screening.objects.filter(pk=screening.pk).update(
-            highest_severity=highest_overall(revision.assessment),
-            answered_count=len(answered_questions(revision.intake, revision.labels)),
-            unanswered_count=len(revision.assessment["not_assessed"]),
-            unacknowledged_critical=len(unacknowledged_critical(revision.assessment, acknowledged)))
+            highest_severity=highest_overall(assessment),
+            answered_count=len(answered_questions(revision.intake or {}, revision.labels or {})),
+            unanswered_count=len(assessment["not_assessed"]),
+            unacknowledged_critical=len(unacknowledged_critical(assessment, acknowledged)))
 
 
 class Migration(migrations.Migration):
