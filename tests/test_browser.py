@@ -83,6 +83,7 @@ def test_a_clinician_screens_acknowledges_and_revises(page, live_server):
     confirm = page.get_by_role("button", name=re.compile(r"Save with \d+ questions not assessed"))
     assert page.get_by_label("Client reference code").input_value() == "TH-4242"
     assert serious_violations(page) == []
+    shot(page, "intake-confirm")
     confirm.click()
 
     page.wait_for_selector("h1:has-text('Screening TH-4242')")
