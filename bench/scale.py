@@ -40,6 +40,7 @@ OTHER_TRAINEES = 19
 HISTORY_REVISIONS = 20
 SEARCH = "H-0004"  # a fragment of a client code, as a clinician types it: 100 screenings match at every size
 RARE_ACTION = "exported"
+IMPACT_SCREENINGS = 10_000  # the rule-set impact's re-assessment, timed once per data set (issue 16)
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -104,6 +105,7 @@ def build(scale: float, log) -> dict:
     from library.models import Case, QuizAttempt
     from screening.audit_chain import chain
     from screening.engine import assess, default_ruleset
+    from screening.engine.present import answered_questions, highest_overall, unacknowledged_critical
     from screening.models import AUDIT_ACTIONS, AuditEvent, Revision, Screening
     from screening.roles import CLINICIAN, LEAD, TRAINEE
     from tests.conftest import healthy_intake
@@ -131,14 +133,17 @@ def build(scale: float, log) -> dict:
         return me.pk if i % 2 == 0 else clinicians[1 + i % OTHER_CLINICIANS].pk
 
     # A few real intakes and their assessments, reused; one in twenty raises flags (an 8 kB assessment).
-    variants = []
+    variants, oversight, labels_now = [], [], default_ruleset().labels()
     for k, meds in enumerate([[]] * 19 + [["Zoloft"]]):
         intake = healthy_intake(age=20 + k, medications=meds,
                                 substances=["mdma", "psilocybin", "ketamine"][: 1 + k % 3])
         assessment = assess(intake)
         variants.append((json.dumps(intake), json.dumps(assessment), assessment["ruleset_version"]))
+        # what the lists and the lead's filters read (models.Screening), as the services copy it (no acknowledgement)
+        oversight.append((highest_overall(assessment), len(answered_questions(intake, labels_now)),
+                          len(assessment["not_assessed"]), len(unacknowledged_critical(assessment, set()))))
     answers = json.dumps({"container": {}})
-    labels = json.dumps(default_ruleset().labels())
+    labels = json.dumps(labels_now)
 
     ins = Inserter(connection)
     n = counts["screenings"]
@@ -146,8 +151,10 @@ def build(scale: float, log) -> dict:
     with transaction.atomic():
         first = ins.next_ids(Screening)
         when = [START + span * i / n for i in range(n)]
-        ins.insert(Screening, ["id", "owner", "clinic", "client_code", "created_at", "updated_at"],
-                   ((first + i, owner_of(i), clinic.pk, f"TH-{i:06d}", when[i], when[i]) for i in range(n)))
+        ins.insert(Screening, ["id", "owner", "clinic", "client_code", "created_at", "updated_at", "highest_severity",
+                               "answered_count", "unanswered_count", "unacknowledged_critical"],
+                   ((first + i, owner_of(i), clinic.pk, f"TH-{i:06d}", when[i], when[i], *oversight[i % 20])
+                    for i in range(n)))
         ins.insert(Revision, ["screening", "number", "client_code", "intake", "answers", "ruleset_version",
                               "assessment", "labels", "created_by", "created_at"],
                    ((first + i, 1, f"TH-{i:06d}", variants[i % 20][0], answers, variants[i % 20][2],
@@ -279,6 +286,26 @@ def time_rows(data: dict, seconds: float, log) -> dict:
     return results
 
 
+def time_impact(log) -> dict:
+    """`manage.py ruleset_impact`'s work (screening/impact.py) over the IMPACT_SCREENINGS most recent screenings:
+    every latest revision read and assessed again; nothing written."""
+    from django.db import connection
+
+    from screening.engine import default_ruleset
+    from screening.impact import latest_revisions, ruleset_impact
+    from screening.models import Screening
+
+    screenings = min(IMPACT_SCREENINGS, Screening.objects.count())
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+        start = time.perf_counter()
+        changed = sum(1 for _ in ruleset_impact(Screening.objects.all(), default_ruleset(), IMPACT_SCREENINGS))
+        seconds = time.perf_counter() - start
+    assert sum(1 for _ in latest_revisions(Screening.objects.all(), IMPACT_SCREENINGS)) == screenings
+    log(f"  ruleset_impact {seconds:6.2f} s over {screenings:,} screenings, {len(queries)} queries, {changed} changed")
+    return {"screenings": screenings, "seconds": seconds, "queries": len(queries), "changed": changed}
+
+
 def worker(args) -> int:
     """One database: the baseline data set, timed; flushed; the scaled data set, timed. JSON to --json."""
     import django
@@ -300,7 +327,8 @@ def worker(args) -> int:
             call_command("flush", interactive=False, verbosity=0)
         log(f"{connection.vendor}, scale {scale:g}:")
         data = build(scale, log)
-        out["sizes"][str(scale)] = {"counts": data["counts"], "rows": time_rows(data, args.seconds, log)}
+        out["sizes"][str(scale)] = {"counts": data["counts"], "rows": time_rows(data, args.seconds, log),
+                                    "impact": time_impact(log)}
     Path(args.json).write_text(json.dumps(out))
     return 0
 
@@ -347,6 +375,12 @@ def table(results: dict, scale: float) -> str:
             lines.append(f"| {row['label']} | {small['ms']:.1f} ms | {row['ms']:.1f} ms ({row['min']:.1f}–"
                          f"{row['max']:.1f}) | {ratio:.1f}× | {small['queries']} / {row['queries']} | {met} | "
                          f"`{row['url']}` |")
+        impact = big.get("impact")
+        if impact:
+            per = impact["seconds"] * 1000 / impact["screenings"]
+            lines += ["", f"`manage.py ruleset_impact` (screening/impact.py) over the {impact['screenings']:,} most "
+                      f"recent screenings: {impact['seconds']:.2f} s ({per:.2f} ms per screening), "
+                      f"{impact['queries']} queries, {impact['changed']} would change; nothing written."]
         lines.append("")
     return "\n".join(lines)
 

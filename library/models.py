@@ -25,6 +25,12 @@ class Case(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def display_title(self) -> str:
+        """The case's name before its quiz: a number and its difficulty, which give nothing of the answer away (the
+        teaching title names the caution factor, so it appears with the result)."""
+        return f"Case {self.order + 1} · {self.get_difficulty_display().lower()}"
+
 
 class QuizAttempt(models.Model):
     """A trainee's answer to a case and how it compared with the engine."""

@@ -23,10 +23,20 @@ class Screening(models.Model):
     erased_at = models.DateTimeField(null=True, blank=True)
     erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
+    # What the lists show and the lead's filters select, copied from the latest revision by the services on each
+    # revision and acknowledgement (services._oversight) so that a filter over 100,000 screenings reads one row
+    # each, not their revisions. The revisions stay the record; these are only an index of it.
+    highest_severity = models.CharField(max_length=8, default="none", db_default="none")  # none/info/warning/critical
+    answered_count = models.PositiveIntegerField(default=0, db_default=0)
+    unanswered_count = models.PositiveIntegerField(default=0, db_default=0)
+    unacknowledged_critical = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [models.Index(fields=["owner", "-updated_at"]),
+                   models.Index(fields=["highest_severity", "-updated_at", "-id"], name="screening_severity_order"),
+                   models.Index(fields=["unacknowledged_critical", "-updated_at", "-id"],
+                                name="screening_unacked_order"),
                    # the lists' exact order, so that a page is read from the index without sorting (issue 19)
                    models.Index(fields=["owner", "-updated_at", "-id"], name="screening_owner_order"),
                    models.Index(fields=["-updated_at", "-id"], name="screening_order"),

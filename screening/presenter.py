@@ -8,8 +8,11 @@ medications) is the engine's `present`; this module adds what lives in the Djang
 from screening.engine.present import (
     NOT_ASSESSED_TEXT,
     answer_text,
+    completeness,
+    flag_differences,
     handout,
     highest_per_substance,
+    intake_differences,
     present,
     record_answers,
 )
@@ -25,6 +28,7 @@ def present_revision(revision: Revision) -> dict:
         "saved_at": revision.created_at,
         "notes": revision.intake.get("notes") or "",
         "container_to_discuss": container_to_discuss(revision.answers),
+        "completeness": completeness(revision.intake, revision.assessment, revision.labels),
     }
 
 
@@ -76,3 +80,25 @@ def present_record(revision: Revision) -> dict:
                               "at": a.created_at, "reason": a.reason}
                              for a in revision.acknowledgements.select_related("user").order_by("created_at", "id")],
     }
+
+
+def _answer_rows(answers: dict) -> list[tuple[str, str, str]]:
+    """The form's answers beyond the intake (C-SSRS items, container checklist) as (key, question, answer)."""
+    cssrs, container = answers.get("cssrs", {}), answers.get("container", {})
+    rows = [(name, question, {"yes": "yes", "no": "no"}.get(cssrs.get(name), "not assessed"))
+            for name, _, question in CSSRS_ITEMS]
+    rows += [(name, label, "in place" if container.get(name) else "to discuss") for name, label in CONTAINER_ITEMS]
+    return rows
+
+
+def revision_diff(old: Revision, new: Revision) -> dict:
+    """Two revisions side by side: each changed answer (old → new, in each revision's stored wording) and how the
+    assessment changed (flags added, removed, severity changed)."""
+    fields = intake_differences(old.intake, old.labels, new.intake, new.labels)
+    before = {key: answer for key, _, answer in _answer_rows(old.answers)}
+    fields += [{"field": key, "question": question, "old": before[key], "new": answer}
+               for key, question, answer in _answer_rows(new.answers) if before[key] != answer]
+    if old.client_code != new.client_code:
+        fields.insert(0, {"field": "client_code", "question": "Client reference code", "old": old.client_code,
+                          "new": new.client_code})
+    return {"fields": fields, "flags": flag_differences(old.assessment, old.labels, new.assessment, new.labels)}

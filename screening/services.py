@@ -11,6 +11,7 @@ from screening import print_cache
 from screening.append_only import erasing
 from screening.audit_chain import GENESIS, event_hash
 from screening.engine import assess, default_ruleset
+from screening.engine.present import answered_questions, highest_overall, unacknowledged_critical
 from screening.models import Acknowledgement, AuditEvent, Revision, Screening
 
 # Serialises appends to the audit chain on PostgreSQL (a transaction-scoped advisory lock); SQLite's transactions
@@ -58,6 +59,21 @@ def _add_revision(screening: Screening, user, client_code: str, intake: dict, an
                                    assessment=assessment, labels=ruleset.labels(), created_by=user)
 
 
+def oversight_fields(revision: Revision, acknowledged: set) -> dict:
+    """What the lists and the lead's filters read of a screening's latest revision (models.Screening)."""
+    assessment = revision.assessment
+    return {"highest_severity": highest_overall(assessment),
+            "answered_count": len(answered_questions(revision.intake, revision.labels)),
+            "unanswered_count": len(assessment["not_assessed"]),
+            "unacknowledged_critical": len(unacknowledged_critical(assessment, acknowledged))}
+
+
+def _oversight(screening: Screening, revision: Revision) -> None:
+    acknowledged = set(revision.acknowledgements.values_list("rule_id", flat=True))
+    # update(), not save(): an acknowledgement does not make the screening "last saved" again
+    Screening.objects.filter(pk=screening.pk).update(**oversight_fields(revision, acknowledged))
+
+
 def screening_create(*, owner, client_code: str, intake: dict, answers: dict, idempotency_key=None) -> Screening:
     """A new screening with its first revision, assessed by today's rule set.
 
@@ -72,7 +88,7 @@ def screening_create(*, owner, client_code: str, intake: dict, answers: dict, id
         with transaction.atomic():
             screening = Screening.objects.create(owner=owner, client_code=client_code,
                                                  idempotency_key=idempotency_key)
-            _add_revision(screening, owner, client_code, intake, answers)
+            _oversight(screening, _add_revision(screening, owner, client_code, intake, answers))
             audit(owner, "created", screening, 1)
     except IntegrityError:
         if idempotency_key is None:
@@ -88,6 +104,7 @@ def screening_revise(*, screening: Screening, user, client_code: str, intake: di
     revision = _add_revision(screening, user, client_code, intake, answers)
     screening.client_code = client_code
     screening.save(update_fields=["client_code", "updated_at"])
+    _oversight(screening, revision)
     audit(user, "revised", screening, revision.number)
     return revision
 
@@ -101,6 +118,7 @@ def flag_acknowledge(*, revision: Revision, user, rule_id: str, reason: str) -> 
         raise SupersededRevision(f"Revision {revision.number} has been superseded by revision {latest}; "
                                  f"acknowledge the flag on revision {latest}.")
     ack = Acknowledgement.objects.create(revision=revision, rule_id=rule_id, reason=reason, user=user)
+    _oversight(screening, revision)
     audit(user, "acknowledged", screening, revision.number)
     return ack
 
@@ -120,6 +138,9 @@ def screening_erase(*, screening: Screening, user, reason: str) -> None:
         Revision.objects.filter(screening=screening).delete()
     screening.client_code = ""
     screening.erased_at, screening.erased_by = timezone.now(), user
-    screening.save(update_fields=["client_code", "erased_at", "erased_by", "updated_at"])
+    screening.highest_severity, screening.answered_count = "none", 0
+    screening.unanswered_count = screening.unacknowledged_critical = 0
+    screening.save(update_fields=["client_code", "erased_at", "erased_by", "updated_at", "highest_severity",
+                                  "answered_count", "unanswered_count", "unacknowledged_critical"])
     print_cache.forget(screening.pk)  # no printed copy of it stays in the shared cache either
     audit(user, "erased", screening, reason=reason)

@@ -13,10 +13,13 @@ urlpatterns = [
     path("screenings/<int:pk>/", views_screenings.screening_detail, name="screening_detail"),
     path("screenings/<int:pk>/edit/", views_screenings.screening_edit, name="screening_edit"),
     path("screenings/<int:pk>/erase/", views_screenings.screening_erasure, name="screening_erase"),
+    path("screenings/<int:pk>/compare/", views_screenings.revision_compare, name="revision_diff"),
     path("screenings/<int:pk>/r/<int:number>/", views_screenings.screening_detail, name="revision_detail"),
     path("screenings/<int:pk>/r/<int:number>/acknowledge/", views_screenings.acknowledge, name="acknowledge"),
     path("screenings/<int:pk>/r/<int:number>/export/", views_screenings.revision_export, name="revision_export"),
     path("screenings/<int:pk>/r/<int:number>/record.pdf", views_pdf.revision_record, name="revision_pdf"),
     path("screenings/<int:pk>/r/<int:number>/handout.pdf", views_pdf.revision_handout, name="revision_handout"),
     path("audit/", views_screenings.audit_log, name="audit_log"),
+    path("audit/export.csv", views_screenings.audit_export, name="audit_export"),
+    path("rules/impact/", views_screenings.ruleset_impact_page, name="ruleset_impact"),
 ]

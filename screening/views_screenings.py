@@ -3,15 +3,20 @@
 Who sees what (screening/access.py): a clinician reads and edits only their own screenings (another's answers 404); a
 clinical lead reads their clinic's and edits none; a trainee, or a user with no role, sees no screening at all (403).
 """
+import csv
 import json
 import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain, islice
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.db.models import Count, Max, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,14 +30,17 @@ from screening.access import (
     readable_screenings,
     require_clinic,
     require_clinician,
+    require_lead,
 )
 from screening.engine import default_ruleset
+from screening.engine.present import answered_questions, unacknowledged_critical
 from screening.forms import AcknowledgeForm, ErasureForm, IntakeForm, form_differences
+from screening.impact import ruleset_impact
 from screening.keyset import anchor_id, keyset_page
 from screening.models import AUDIT_ACTIONS, Acknowledgement, Revision, Screening
-from screening.presenter import present_revision, revision_summary
+from screening.presenter import present_revision, revision_diff, revision_summary
 from screening.presenter import revision_export as export_body
-from screening.roles import is_lead
+from screening.roles import CLINICIAN, is_lead
 from screening.services import (
     SupersededRevision,
     audit,
@@ -41,6 +49,7 @@ from screening.services import (
     screening_erase,
     screening_revise,
 )
+from screening.templatetags.threshold import severity_label
 
 PAGE_SIZE = 20
 
@@ -57,23 +66,54 @@ def _newest_revisions(screening_ids: list[int]) -> tuple[dict[int, int], dict[in
     return {pk: count for pk, (count, _) in numbers.items()}, newest
 
 
-@require_GET
-def screening_list(request):
-    """Keyset pages (screening.keyset), newest first: no aggregate, count or OFFSET over every readable screening."""
-    readable = readable_screenings(request.user)
-    screenings = readable.select_related("owner")
+SEVERITY_FILTERS = ("critical", "warning", "info", "none")
+
+
+def _list_filters(request, screenings, lead: bool):
+    """The list's filters from the query string (each checked, anything else ignored) and what the links keep."""
+    keep = {}
     query = request.GET.get("q", "").replace("\x00", "").strip()[:32]  # PostgreSQL text holds no NUL
     if query:
-        screenings = screenings.filter(client_code__icontains=query)
+        screenings, keep["q"] = screenings.filter(client_code__icontains=query), query
+    clinician = request.GET.get("clinician", "").replace("\x00", "").strip()[:150]
+    if lead and clinician:
+        screenings, keep["clinician"] = screenings.filter(owner__username=clinician), clinician
+    severity = request.GET.get("severity", "")
+    if severity in SEVERITY_FILTERS:
+        screenings, keep["severity"] = screenings.filter(highest_severity=severity), severity
+    if request.GET.get("incomplete") == "1":
+        screenings, keep["incomplete"] = screenings.filter(unanswered_count__gt=0), "1"
+    if request.GET.get("unacknowledged") == "1":
+        screenings, keep["unacknowledged"] = screenings.filter(unacknowledged_critical__gt=0), "1"
+    start, end, dates = _date_range(request)
+    if start:
+        screenings = screenings.filter(updated_at__gte=_at_or_after(start))
+    if end:
+        screenings = screenings.filter(updated_at__lt=_at_or_after(end + timedelta(days=1)))
+    return screenings, keep | dates
+
+
+@require_GET
+def screening_list(request):
+    """Keyset pages (screening.keyset), newest first: no aggregate, count or OFFSET over every readable screening.
+    A lead filters by clinician; everyone by highest severity, incompleteness, unacknowledged critical flags and
+    the date last saved (columns copied from the latest revision, models.Screening)."""
+    readable = readable_screenings(request.user)
+    lead = is_lead(request.user)
+    screenings, keep = _list_filters(request, readable.select_related("owner"), lead)
     anchors = {}
     for key in ("before", "after"):
         pk = anchor_id(request.GET.get(key, ""))
         anchors[key] = None if pk is None else readable.filter(pk=pk).values_list("updated_at", "id").first()
-    page = keyset_page(screenings, field="updated_at", size=PAGE_SIZE, **anchors, keep={"q": query} if query else {})
+    page = keyset_page(screenings, field="updated_at", size=PAGE_SIZE, **anchors, keep=keep)
     counts, newest = _newest_revisions([s.pk for s in page.rows])
     rows = [(s, revision_summary(newest[s.pk]) if s.pk in newest else None, counts.get(s.pk, 0)) for s in page.rows]
+    clinicians = (User.objects.filter(groups__name=CLINICIAN, is_active=True).order_by("username")
+                  .values_list("username", flat=True) if lead else [])
     return render(request, "screening/screening_list.html",
-                  {"page": page, "rows": rows, "query": query, "is_lead": is_lead(request.user)})
+                  {"page": page, "rows": rows, "query": keep.get("q", ""), "filters": keep, "is_lead": lead,
+                   "filtered": bool(set(keep) - {"q"}), "clinicians": clinicians,
+                   "severities": [(code, severity_label(code)) for code in SEVERITY_FILTERS]})
 
 
 @lru_cache(maxsize=1)
@@ -84,12 +124,25 @@ def medication_datalist_options(ruleset) -> str:
     return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
 
-def _intake_page(request, form, *, screening=None, base_revision=None, idempotency_key=None):
+def _intake_page(request, form, *, screening=None, base_revision=None, idempotency_key=None, confirm=None):
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "screening/intake_form.html",
                   {"form": form, "screening": screening,
                    "medication_options": medication_datalist_options(default_ruleset()),
-                   "base_revision": base_revision, "idempotency_key": idempotency_key}, status=status)
+                   "base_revision": base_revision, "idempotency_key": idempotency_key,
+                   "confirm_incomplete": confirm}, status=status)
+
+
+def _needs_confirmation(request, form) -> dict | None:
+    """When more than half of the questions are unanswered, the save waits for a ticked confirmation: the counts to
+    show beside it, or None when the intake may be saved as it is."""
+    ruleset = default_ruleset()
+    intake = ruleset.intake.validate(form.intake())
+    unanswered = sum(1 for name in ruleset.intake.assessable if name not in intake)
+    answered = len(answered_questions(intake, ruleset.labels()))
+    if unanswered * 2 <= answered + unanswered or request.POST.get("confirm_incomplete") == "1":
+        return None
+    return {"answered": answered, "unanswered": unanswered, "total": answered + unanswered}
 
 
 def _posted_key(request) -> uuid.UUID | None:
@@ -106,12 +159,13 @@ def screening_new(request):
     require_clinic(request.user)
     form = IntakeForm(request.POST if request.method == "POST" else None)  # an empty POST is refused, not ignored
     key = _posted_key(request) if request.method == "POST" else None
-    if request.method == "POST" and form.is_valid():
+    confirm = _needs_confirmation(request, form) if request.method == "POST" and form.is_valid() else None
+    if request.method == "POST" and form.is_valid() and confirm is None:
         screening = screening_create(owner=request.user, client_code=form.cleaned_data["client_code"],
                                      intake=form.intake(), answers=form.answers(), idempotency_key=key)
         messages.success(request, "Screening saved as revision 1.")
         return redirect("screening_detail", pk=screening.pk)
-    return _intake_page(request, form, idempotency_key=key or uuid.uuid4())
+    return _intake_page(request, form, idempotency_key=key or uuid.uuid4(), confirm=confirm)
 
 
 def _posted_base(request, current: Revision) -> int:
@@ -145,6 +199,9 @@ def screening_edit(request, pk: int):
             "entries": [(name, value) for name, values in request.POST.lists() if name not in
                         ("csrfmiddlewaretoken", "base_revision") for value in values],
         }, status=409)
+    confirm = _needs_confirmation(request, form)
+    if confirm is not None:
+        return _intake_page(request, form, screening=screening, base_revision=base, confirm=confirm)
     revision = screening_revise(screening=screening, user=request.user, client_code=form.cleaned_data["client_code"],
                                 intake=form.intake(), answers=form.answers())
     messages.success(request, f"Saved as revision {revision.number}. Earlier revisions are kept as shown.")
@@ -169,7 +226,10 @@ def _assessment_page(request, screening: Screening, revision: Revision, ack_form
     revisions = screening.revisions.select_related("created_by").only(
         "screening_id", "number", "created_at", "ruleset_version", "created_by__username")  # screening_id: no N+1
     history, earlier = _acknowledgements(screening, revision)
+    unacked = unacknowledged_critical(revision.assessment, set(history))
     return render(request, "screening/assessment.html", {
+        "unacked_rules": set(unacked),
+        "unacked_factors": {f["factor"] for f in revision.assessment["flags"] if f["rule"] in unacked},
         "screening": screening,
         "revision": revision,
         "revisions": revisions,
@@ -228,6 +288,25 @@ def screening_erasure(request, pk: int):
                   status=400 if form.errors else 200)
 
 
+def _revision_number(raw: str, default: int) -> int:
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else default
+
+
+@require_GET
+def revision_compare(request, pk: int):
+    """Any two revisions of a readable screening side by side: the answers that changed and how the flags did."""
+    screening = get_screening_for_read(request.user, pk)
+    if screening.erased_at is not None:
+        return redirect("screening_detail", pk=screening.pk)
+    latest = get_revision(screening, None)
+    new = get_revision(screening, _revision_number(request.GET.get("new", ""), latest.number))
+    old = get_revision(screening, _revision_number(request.GET.get("old", ""), max(new.number - 1, 1)))
+    audit(request.user, "viewed", screening, new.number)
+    numbers = list(screening.revisions.values_list("number", flat=True))
+    return render(request, "screening/revision_diff.html", {
+        "screening": screening, "old": old, "new": new, "diff": revision_diff(old, new), "numbers": numbers})
+
+
 def revision_url(screening: Screening, revision: Revision) -> str:
     return reverse("revision_detail", kwargs={"pk": screening.pk, "number": revision.number})
 
@@ -246,28 +325,101 @@ def revision_export(request, pk: int, number: int):
 
 
 AUDIT_PAGE_SIZE = 50
+IMPACT_SHOWN = 200
+# The page re-assesses the most recently saved screenings only (about 0.2 ms each, bench/scale.py); the command
+# covers every one.
+IMPACT_PAGE_SCREENINGS = 2000
 
 
-@require_GET
-def audit_log(request):
-    """The audit trail of the lead's clinic (access.readable_audit_events), newest first; filterable by user and
-    action.
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw.strip()) if len(raw.strip()) == 10 else None
+    except ValueError:
+        return None
 
-    Keyset pages (screening.keyset) in the order the events were recorded, which is the order of their ids.
-    """
+
+def _date_range(request) -> tuple[date | None, date | None, dict]:
+    """`from` and `to` of the query string as dates (YYYY-MM-DD, both days included); anything else is no bound."""
+    start, end = _day(request.GET.get("from", "")), _day(request.GET.get("to", ""))
+    return start, end, {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v}
+
+
+def _at_or_after(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def _audit_events(request):
+    """The lead's clinic's audit trail (access.readable_audit_events) filtered by the query string: user, action,
+    screening number, date range."""
     events = readable_audit_events(request.user).select_related("user", "screening").only(
         "at", "action", "reason", "screening_ref", "revision_number", "screening__client_code", "user__username")
     user = request.GET.get("user", "").replace("\x00", "").strip()[:150]  # PostgreSQL text holds no NUL
     action = request.GET.get("action", "")
+    screening = anchor_id(request.GET.get("screening", ""))
     if user:
         events = events.filter(user__username=user)
     if action not in AUDIT_ACTIONS:
         action = ""
     if action:
         events = events.filter(action=action)
+    if screening is not None:
+        events = events.filter(screening_ref=screening)
+    start, end, dates = _date_range(request)
+    if start:
+        events = events.filter(at__gte=_at_or_after(start))
+    if end:
+        events = events.filter(at__lt=_at_or_after(end + timedelta(days=1)))
+    keep = {k: v for k, v in (("user", user), ("action", action), ("screening", screening)) if v} | dates
+    return events, keep
+
+
+@require_GET
+def audit_log(request):
+    """The audit trail of the lead's clinic, newest first; filterable by user, action, screening and dates.
+
+    Keyset pages (screening.keyset) in the order the events were recorded, which is the order of their ids.
+    """
+    events, keep = _audit_events(request)
     before, after = (anchor_id(request.GET.get(k, "")) for k in ("before", "after"))
     page = keyset_page(events, field="id", size=AUDIT_PAGE_SIZE, before=None if before is None else (before,),
-                       after=None if after is None else (after,),
-                       keep={k: v for k, v in (("user", user), ("action", action)) if v})
+                       after=None if after is None else (after,), keep=keep)
     return render(request, "screening/audit_log.html",
-                  {"page": page, "actions": AUDIT_ACTIONS, "user_filter": user, "action_filter": action})
+                  {"page": page, "actions": AUDIT_ACTIONS, "filters": keep,
+                   "export_query": page.newest})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_GET
+def audit_export(request):
+    """The filtered audit trail as CSV, every matching event; the export is itself an audit event ("exported",
+    with no screening and the reason "audit trail CSV" and its filters)."""
+    events, keep = _audit_events(request)
+    filters = ", ".join(f"{k}={v}" for k, v in keep.items())
+    audit(request.user, "exported", reason=f"audit trail CSV{': ' + filters if filters else ''}"[:500])
+    writer = csv.writer(_Echo())
+    header = ["id", "at_utc", "user", "action", "screening", "revision", "reason", "hash"]
+    rows = (writer.writerow([e.pk, e.at.astimezone(UTC).isoformat(), e.user.get_username(), e.action,
+                             e.screening_ref or "", e.revision_number or "", e.reason, e.hash])
+            for e in events.select_related(None).select_related("user").only(
+                "at", "action", "reason", "screening_ref", "revision_number", "hash", "user__username")
+            .order_by("-id").iterator(chunk_size=2000))
+    response = StreamingHttpResponse(chain([writer.writerow(header)], rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    return response
+
+
+@require_GET
+def ruleset_impact_page(request):
+    """For clinical leads: the screenings whose latest revision today's rule set would assess differently, and how;
+    nothing is re-saved (manage.py ruleset_impact prints the same)."""
+    require_lead(request.user)
+    ruleset = default_ruleset()
+    impacts = list(islice(ruleset_impact(readable_screenings(request.user), ruleset, IMPACT_PAGE_SCREENINGS),
+                          IMPACT_SHOWN + 1))
+    return render(request, "screening/ruleset_impact.html", {
+        "ruleset": ruleset, "impacts": impacts[:IMPACT_SHOWN], "more": len(impacts) > IMPACT_SHOWN,
+        "shown": IMPACT_SHOWN, "checked": IMPACT_PAGE_SCREENINGS})

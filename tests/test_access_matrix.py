@@ -44,6 +44,9 @@ MATRIX = {
     "revision_export": ("get", ("screening", 1), SCREENING),
     "revision_pdf": ("get", ("screening", 1), SCREENING),
     "revision_handout": ("get", ("screening", 1), SCREENING),
+    "revision_diff": ("get", ("screening",), SCREENING),
+    "audit_export": ("get", (), LEAD_ONLY),
+    "ruleset_impact": ("get", (), LEAD_ONLY),
     "screening_edit": ("get", ("screening",), SCREENING_EDIT),
     "acknowledge": ("post", ("screening", 1), {**SCREENING_EDIT, "clinician": 302}),
     # The erasure form (GET): only a clinical lead; erasing itself is tested in test_record.py.
@@ -148,12 +151,13 @@ def test_each_persona_gets_what_it_should(client, world, name, persona):
         assert response.status_code == 302 and response.url.startswith(reverse("login")), response
     else:
         assert response.status_code == want, (url, persona, response.status_code)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
     if persona in OTHER_CLINIC:  # lists, the audit trail and every other page: nothing of the first clinic's
-        assert b"MX-1" not in response.content, (url, persona)
+        assert b"MX-1" not in body, (url, persona)
     if want in (LOGIN, 403, 404):
         # A refused request shows nothing of the screening and writes nothing of it: no revision, no acknowledgement;
         # a refused request for a screening leaves one audit event that names the number asked for, without content.
-        assert b"MX-1" not in response.content and not response.content.startswith(b"%PDF")
+        assert b"MX-1" not in body and not body.startswith(b"%PDF")
         assert Revision.objects.count() == 1 and not Acknowledgement.objects.exists()
         refused = list(AuditEvent.objects.exclude(action="created").values("action", "screening_id", "screening_ref",
                                                                              "revision_number"))

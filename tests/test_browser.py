@@ -1,10 +1,12 @@
 """The main flow in a real browser: Playwright driving Debian's Chromium (never a downloaded browser)."""
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from screening.engine import assess
+from screening.engine import assess, default_ruleset
+from screening.engine.present import present
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,21 +79,26 @@ def test_a_clinician_screens_acknowledges_and_revises(page, live_server):
     for item in ("cssrs_wish_dead", "cssrs_thoughts", "cssrs_behaviour"):
         page.locator(f"#id_{item}_1").check()
     page.get_by_role("button", name="Save and see the assessment").click()
+    # Most questions are unanswered: the form asks to confirm, with every entry kept.
+    confirm = page.get_by_role("button", name=re.compile(r"Save with \d+ questions not assessed"))
+    assert page.get_by_label("Client reference code").input_value() == "TH-4242"
+    assert serious_violations(page) == []
+    shot(page, "intake-confirm")
+    confirm.click()
 
     page.wait_for_selector("h1:has-text('Screening TH-4242')")
     expected = assess({"substances": ["mdma"], "psychosis_history": False, "hypertension": "controlled",
                        "systolic_bp": 132, "medications": ["Zoloft"], "suicidality": "none"})
-    titles = [f["title"] for f in expected["flags"]]
-    assert titles, "the case should raise at least the SSRI flag"
-    shown = page.locator("article.flag-card h4").all_inner_texts()
-    assert shown == titles
+    factors = [c["name"] for c in present(expected, default_ruleset().labels())["factor_cards"]]
+    assert factors, "the case should raise at least the SSRI flag"
+    assert page.locator("article.flag-card h3").all_inner_texts() == factors  # one card per caution factor
     assert page.locator("text=Revision 1 of 1").count() == 1
     assert serious_violations(page) == []
     shot(page, "assessment")
 
     first = expected["flags"][0]["rule"]
     card = page.locator(f"#flag-{first}")
-    card.get_by_label("Acknowledge this flag: a short reason").fill("Discussed the SSRI with the client.")
+    card.locator("textarea").fill("Discussed the SSRI with the client.")
     card.get_by_role("button", name="Acknowledge").click()
     page.wait_for_selector("text=Acknowledged by clinician")
     assert "Discussed the SSRI with the client." in page.locator(f"#flag-{first}").inner_text()
@@ -100,9 +107,10 @@ def test_a_clinician_screens_acknowledges_and_revises(page, live_server):
     assert page.locator("#id_medications").input_value() == "Zoloft"
     page.locator("#id_medications").fill("Zoloft\nNardil")
     page.get_by_role("button", name="Save and see the assessment").click()
+    page.get_by_role("button", name=re.compile(r"Save with \d+ questions not assessed")).click()
     page.wait_for_selector("text=Revision 2 of 2")
     assert page.locator("#flag-maoi-mdma").count() == 1 or "MAOI" in page.inner_text("main")
-    page.get_by_role("link", name="Revision 1").click()
+    page.get_by_role("link", name="Revision 1", exact=True).click()
     page.wait_for_selector("text=Revision 1 (shown)")
     assert "Acknowledged by clinician" in page.inner_text("main")
 

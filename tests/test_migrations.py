@@ -88,3 +88,25 @@ def test_a_new_installation_gets_the_default_clinic_with_nobody_in_it(back_to):
     new = migrate([("screening", "0006_clinics")])
     assert new.get_model("accounts", "Clinic").objects.get().slug == "default"
     assert not new.get_model("accounts", "Membership").objects.exists()
+
+
+def test_existing_screenings_get_their_oversight_columns_from_the_latest_revision(back_to):
+    from screening.engine import assess, default_ruleset
+    from tests.conftest import healthy_intake
+
+    old = back_to([("screening", "0005_scale_indexes")])
+    user = old.get_model("auth", "User").objects.create(username="clinician-before-0009")
+    screening = old.get_model("screening", "Screening").objects.create(owner=user, client_code="OV-01")
+    Revision = old.get_model("screening", "Revision")
+    labels = default_ruleset().labels()
+    for number, intake in ((1, {"substances": ["mdma"]}), (2, healthy_intake(substances=["mdma"],
+                                                                              psychosis_history=True))):
+        Revision.objects.create(screening=screening, number=number, client_code="OV-01", intake=intake,
+                                ruleset_version="2026.12.0", assessment=assess(intake), labels=labels,
+                                created_by=user)
+
+    new = migrate([("screening", "0008_oversight")])
+
+    row = new.get_model("screening", "Screening").objects.get(pk=screening.pk)
+    assert (row.highest_severity, row.unanswered_count, row.unacknowledged_critical) == ("critical", 0, 1)
+    assert row.answered_count == len(default_ruleset().intake.assessable)

@@ -19,7 +19,8 @@ def form_data(**overrides) -> dict:
             "hypertension": "controlled", "systolic_bp": "128", "diastolic_bp": "82", "heart_rate": "70",
             "medication_review": "reviewed", "medications": "Zoloft\nsomething unheard of", "age": "41",
             "cssrs_wish_dead": "no", "cssrs_thoughts": "no", "cssrs_behaviour": "no",
-            "preparation_sessions": "on", "support_person": "on", "notes": "Prefers morning sessions."}
+            "preparation_sessions": "on", "support_person": "on", "notes": "Prefers morning sessions.",
+            "confirm_incomplete": "1"}  # most questions unanswered: the second button (TestIncompleteIntake)
     data.update(overrides)
     return data
 

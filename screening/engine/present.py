@@ -17,10 +17,29 @@ def _name(labels: dict, kind: str, code: str) -> str:
     return labels.get(kind, {}).get(code, code)
 
 
-def severity(code: str, labels: dict) -> dict:
-    """A severity as shown: its code (for the colour), its symbol and its name."""
+def severity(code: str, labels: dict, *, complete: bool = True) -> dict:
+    """A severity as shown: its code (for the colour), its symbol and its name. No flag with questions left
+    unanswered is not a reassurance: it is shown in the neutral "incomplete" style, never in the success colour."""
+    if code == "none" and not complete:
+        return {"code": "incomplete", "symbol": "◌", "name": "No flag from the answers given"}
     name = "No flag" if code == "none" else _name(labels, "severities", code)
     return {"code": code, "symbol": SEVERITY_SYMBOLS.get(code, ""), "name": name}
+
+
+def answered_questions(intake: dict, labels: dict) -> list[str]:
+    """The assessable questions the stored intake answers: every question but the substances and free text (a
+    string that is no choice), read from the intake and its labels alone."""
+    questions, choices = labels.get("questions", {}), labels.get("choices", {})
+    return [name for name, value in intake.items() if name in questions and name != "substances"
+            and (not isinstance(value, str) or name in choices)]
+
+
+def completeness(intake: dict, assessment: dict, labels: dict) -> dict:
+    """How many assessable questions were answered and how many were left unanswered ("not assessed")."""
+    answered = len(answered_questions(intake, labels))
+    unanswered = len(assessment["not_assessed"])
+    return {"answered": answered, "unanswered": unanswered, "total": answered + unanswered,
+            "complete": unanswered == 0, "mostly_unanswered": unanswered > answered}
 
 
 def source_key(source: dict):
@@ -41,9 +60,38 @@ def references(flags: list[dict]) -> tuple[list[dict], dict]:
 
 
 def highest_per_substance(assessment: dict, labels: dict) -> list[dict]:
-    """Each substance considered, named, with its highest severity."""
+    """Each substance considered, named, with its highest severity (neutral when questions were left unanswered)."""
+    complete = not assessment["not_assessed"]
     return [{"code": s, "name": _name(labels, "substances", s),
-             "highest": severity(assessment["summary"].get(s, "none"), labels)} for s in assessment["substances"]]
+             "highest": severity(assessment["summary"].get(s, "none"), labels, complete=complete)}
+            for s in assessment["substances"]]
+
+
+def highest_overall(assessment: dict) -> str:
+    """The highest severity of the whole assessment, by code ("none" when no flag was raised)."""
+    return max(assessment["summary"].values(), key=lambda code: SEVERITY_RANK.get(code, 0), default="none")
+
+
+def unacknowledged_critical(assessment: dict, acknowledged: set) -> list[str]:
+    """The rule ids of the critical flags no acknowledgement of this revision answers yet."""
+    return [f["rule"] for f in assessment["flags"] if f["severity"] == "critical" and f["rule"] not in acknowledged]
+
+
+def _unique(items) -> list:
+    return list(dict.fromkeys(items))
+
+
+def _factor_card(group: dict, substances: list[dict]) -> dict:
+    """One caution factor as one card: its severity for each substance, what raised it and what to discuss, once,
+    and the flags (rules) it gathers, each with its own rationale, sources and acknowledgement."""
+    flags = group["flags"]
+    cells = [{"name": s["name"], "sev": next((f["sev"] for f in flags if s["code"] in f["substances"]), None)}
+             for s in substances]
+    return {"factor": group["factor"], "name": group["name"], "severity": flags[0]["sev"],
+            "cells": [c for c in cells if c["sev"] is not None],
+            "evidence": _unique(e for f in flags for e in f["evidence"]),
+            "discuss": _unique(d for f in flags for d in f["discuss"]),
+            "flags": flags}
 
 
 def present(assessment: dict, labels: dict) -> dict:
@@ -66,6 +114,8 @@ def present(assessment: dict, labels: dict) -> dict:
                    for code in ranked]
     by_factor = [{"factor": factor, "name": _name(labels, "factors", factor),
                   "flags": [f for f in flags if f["factor"] == factor]} for factor in factors]
+    factor_cards = [_factor_card(group, substances) for group in by_factor]
+    counts = {code: sum(1 for card in factor_cards if card["severity"]["code"] == code) for code in ranked}
     descriptions = labels.get("severity_descriptions", {})
     legend = [severity(code, labels) | {"description": descriptions.get(code, "")}
               for code in ranked if code in labels.get("severities", {})]
@@ -90,6 +140,8 @@ def present(assessment: dict, labels: dict) -> dict:
         "flags": flags,
         "by_severity": [group for group in by_severity if group["flags"]],
         "by_factor": by_factor,
+        "factor_cards": factor_cards,
+        "counts": [{"severity": severity(code, labels), "count": counts[code]} for code in ranked],
         "references": refs,
         "legend": legend,
         "gaps": [{"field": n, "label": _name(labels, "questions", n)} for n in assessment["not_assessed"]],
@@ -175,3 +227,55 @@ def record_answers(intake: dict, labels: dict) -> list[dict]:
         if rows:
             out.append({"title": section["title"], "rows": rows})
     return out
+
+
+def describe_answer(name: str, value, labels: dict) -> str:
+    """A stored answer in the words its revision showed: a choice's wording, yes/no, a list joined, or "not
+    assessed" when the question was left unanswered."""
+    if value is None:
+        return "not assessed"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        if name == "substances":
+            return ", ".join(_name(labels, "substances", v) for v in value)
+        return ", ".join(str(v) for v in value) or "none"
+    return str(labels.get("choices", {}).get(name, {}).get(value, value))
+
+
+def intake_differences(old: dict, old_labels: dict, new: dict, new_labels: dict) -> list[dict]:
+    """The questions whose answer differs between two stored intakes, each in its own revision's wording."""
+    names = list(dict.fromkeys([*new_labels.get("questions", {}), *old_labels.get("questions", {}), *old, *new]))
+    rows = []
+    for name in names:
+        if old.get(name) == new.get(name):
+            continue
+        question = new_labels.get("questions", {}).get(name) or _name(old_labels, "questions", name)
+        rows.append({"field": name, "question": question, "old": describe_answer(name, old.get(name), old_labels),
+                     "new": describe_answer(name, new.get(name), new_labels)})
+    return rows
+
+
+def flag_differences(old: dict, old_labels: dict, new: dict, new_labels: dict) -> dict:
+    """How two assessments differ: each substance's highest severity, and flags added, removed or changed
+    (severity or substances), by rule."""
+    before, after = {f["rule"]: f for f in old["flags"]}, {f["rule"]: f for f in new["flags"]}
+
+    def shown(flag, labels):
+        return {"rule": flag["rule"], "title": flag["title"], "factor_name": _name(labels, "factors", flag["factor"]),
+                "sev": severity(flag["severity"], labels),
+                "substance_names": [_name(labels, "substances", s) for s in flag["substances"]]}
+
+    changed = [{"old": shown(before[r], old_labels), "new": shown(after[r], new_labels)} for r in after
+               if r in before and (before[r]["severity"], before[r]["substances"])
+               != (after[r]["severity"], after[r]["substances"])]
+    substances = list(dict.fromkeys([*new["substances"], *old["substances"]]))
+    summary = [{"name": _name(new_labels, "substances", s) if s in new["substances"] else
+                _name(old_labels, "substances", s),
+                "old": severity(old["summary"][s], old_labels) if s in old["summary"] else None,
+                "new": severity(new["summary"][s], new_labels) if s in new["summary"] else None}
+               for s in substances if old["summary"].get(s) != new["summary"].get(s)]
+    return {"added": [shown(f, new_labels) for r, f in after.items() if r not in before],
+            "removed": [shown(f, old_labels) for r, f in before.items() if r not in after],
+            "changed": changed, "summary": summary,
+            "any": bool(changed or summary or set(before) ^ set(after))}
