@@ -10,7 +10,7 @@ from django.utils import timezone
 from screening.append_only import erasing
 from screening.audit_chain import GENESIS, event_hash
 from screening.engine import assess, default_ruleset
-from screening.models import Acknowledgement, AuditEvent, Revision, Screening
+from screening.models import Acknowledgement, AuditEvent, Draft, Revision, Screening
 
 # Serialises appends to the audit chain on PostgreSQL (a transaction-scoped advisory lock); SQLite's transactions
 # already take the write lock at BEGIN (settings: transaction_mode IMMEDIATE). The unique predecessor hash is the
@@ -117,6 +117,7 @@ def screening_erase(*, screening: Screening, user, reason: str) -> None:
     with erasing([screening.pk]):
         Acknowledgement.objects.filter(revision__screening=screening).delete()
         Revision.objects.filter(screening=screening).delete()
+    Draft.objects.filter(screening=screening).delete()  # unsaved edits of it hold clinical content too
     screening.client_code = ""
     screening.erased_at, screening.erased_by = timezone.now(), user
     screening.save(update_fields=["client_code", "erased_at", "erased_by", "updated_at"])
