@@ -1,8 +1,10 @@
 """Issue 15: nothing typed into the intake form is lost: drafts, an expired session, a stale CSRF token."""
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -198,3 +200,15 @@ def test_erasure_removes_the_screenings_drafts(client, clinician, lead):
     assert drafts.live_drafts(clinician).count() == 1
     screening_erase(screening=screening, user=lead, reason="The client withdrew consent.")
     assert not Draft.objects.filter(screening=screening).exists()
+
+
+def test_purge_drafts_removes_only_expired_ones(client, clinician):
+    html = client_for(client, clinician).get(reverse("screening_new")).content.decode()
+    client.post(reverse("draft_save"), _post_data(html))
+    fresh = client.get(reverse("screening_new")).content.decode()
+    client.post(reverse("draft_save"), _post_data(fresh, client_code="TH-7007"))
+    Draft.objects.filter(client_code="TH-5150").update(updated_at=timezone.now() - timedelta(days=15))
+    out = StringIO()
+    call_command("purge_drafts", stdout=out)
+    assert out.getvalue().strip() == "1 draft older than 14 days removed."
+    assert list(Draft.objects.values_list("client_code", flat=True)) == ["TH-7007"]

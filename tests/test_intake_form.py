@@ -63,7 +63,7 @@ def test_every_section_has_an_anchor_for_the_navigation_and_names_its_no_answers
     assert sections[0] == ("section-about", "About this screening")
     page = client_for(client, clinician).get(reverse("screening_new")).content.decode()
     for css_id, title in sections:
-        assert f'id="{css_id}"' in page and f'href="#{css_id}"' in page
+        assert title and f'id="{css_id}"' in page and f'href="#{css_id}"' in page
     psychiatric = re.search(r'<fieldset id="section-psychiatric"[^>]*data-no-answers="([^"]+)"', page)
     answers = json.loads(psychiatric[1].replace("&quot;", '"'))
     assert answers["psychosis_history"] == "no" and answers["bipolar"] == "none"
