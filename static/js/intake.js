@@ -119,6 +119,10 @@
         var answer = pair[1];
         if (answer.saved) {
           draftStatus("Draft saved at " + answer.at + ". Only you can see it.");
+          // A reload of the page (or coming back to it) shows the draft again, not an empty form.
+          if (!/[?&]draft=/.test(window.location.search)) {
+            window.history.replaceState(null, "", window.location.pathname + "?draft=" + form.elements.draft_key.value);
+          }
           if (answer.signed_in) { contact(); } else { showSignedOut(); }
         } else {
           draftStatus("The draft was not saved: " + answer.reason);
@@ -142,6 +146,7 @@
   toggle.hidden = false;
   toggle.addEventListener("click", function () {
     var open = side.classList.toggle("open");
+    side.style.bottom = document.getElementById("intake-bar").offsetHeight + "px";
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) { side.setAttribute("tabindex", "-1"); side.focus(); }
   });
