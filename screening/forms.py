@@ -57,6 +57,11 @@ MEDICATION_REVIEW = [("reviewed", "Reviewed: the list below is complete (empty m
                      (NOT_ASSESSED, "Not assessed")]
 
 
+def _short(choices: dict) -> bool:
+    """Whether a question's answers fit side by side on one line (with Not assessed), as yes/no questions do."""
+    return len(choices) <= 3 and sum(len(label) for label in choices.values()) <= 40
+
+
 def _yes_no(value) -> str:
     return NOT_ASSESSED if value is None else ("yes" if value else "no")
 
@@ -131,7 +136,7 @@ class IntakeForm(forms.Form):
                                   "mistaken for none.")
                     names.extend(["medication_review", spec.name])
                     continue
-                if spec.type == "bool":
+                if spec.type == "bool" or (spec.type == "choice" and _short(spec.choices)):
                     names.append(InlineRadios(spec.name))
                 elif spec.name != "substances":
                     names.append(spec.name)
