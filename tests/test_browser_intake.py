@@ -156,14 +156,19 @@ def test_no_page_scrolls_sideways_at_390_px(browser, live_server):  # noqa: F811
     make_user("lead", "Clinical lead")
     call_command("load_cases", verbosity=0)
     from library.models import Case
+    from library.views import quiz_attempt_create
 
-    case = Case.objects.order_by("slug").first().slug
+    first = Case.objects.order_by("slug").first()
+    case = first.slug
+    attempt = quiz_attempt_create(user=clinician, case=first, answer={
+        "factors": list(first.expected.get("factors", []))[:1], "severity": dict.fromkeys(first.substances, "warning")})
     screening = screening_create(owner=clinician, client_code="TH-3900",
                                  intake=healthy_intake(medications=["Nardil", "Zoloft", "an unknown remedy"]),
                                  answers={})
     pages = {"clinician": ["/", "/screenings/new/", "/screenings/", f"/screenings/{screening.pk}/",
                            f"/screenings/{screening.pk}/edit/", "/rules/", "/intake/blank/", "/about/", "/cases/",
-                           f"/cases/{case}/", f"/cases/{case}/quiz/", "/cases/progress/", "/accounts/"],
+                           f"/cases/{case}/", f"/cases/{case}/quiz/", "/cases/progress/",
+                           f"/cases/{case}/attempts/{attempt.pk}/", "/accounts/"],
              "lead": ["/screenings/", "/audit/", "/accounts/team/", f"/screenings/{screening.pk}/erase/"],
              None: ["/accounts/login/", "/about/", "/accounts/password/reset/"]}
     wide = []
