@@ -48,13 +48,17 @@ def test_the_draft_survives_a_reload_and_an_expired_session(context, page, live_
     page.goto(f"{live_server.url}/")
     assert "TH-6060" in page.locator("#drafts-heading + p + ul").inner_text()
     page.get_by_role("link", name="Resume the draft TH-6060").click()
-    page.get_by_label("Notes").fill("Every word of this note must survive, and this too.")
 
-    # The session ends (its cookie is gone; the CSRF cookie stays, as in a browser). Saving keeps everything.
+    # The session ends (its cookie is gone; the CSRF cookie stays, as in a browser). The autosave still keeps the
+    # entries, and the page says so; saving keeps everything.
     cookies = [c for c in context.cookies() if c["name"] != "sessionid"]
     context.clear_cookies()
     context.add_cookies(cookies)
-    page.locator("#intake-side").get_by_role("button", name="Save and see the assessment").click()
+    page.get_by_label("Notes").fill("Every word of this note must survive, and this too.")
+    dialog = page.get_by_role("alertdialog")
+    dialog.get_by_text("You have been signed out").wait_for()
+    assert page.evaluate("document.activeElement.id") == "session-save"
+    dialog.get_by_role("button", name="Save and sign in again").click()
     page.wait_for_selector("text=Your session had ended")
     assert serious_violations(page) == []
     page.get_by_label("Username").fill("clinician")

@@ -63,6 +63,7 @@
   var warning = document.getElementById("session-warning");
   var warningText = document.getElementById("session-warning-text");
   var stay = document.getElementById("session-stay");
+  var saveAgain = document.getElementById("session-save");
   var focusBefore = null;
   var signedOut = false;
   function contact(remaining) {
@@ -76,17 +77,27 @@
   }
   function showSignedOut() {
     signedOut = true;
-    warningText.textContent = "You have been signed out. Your entries are kept as a draft: press Save as usual, " +
-      "sign in again and you come back to this form with everything in it.";
+    warningText.textContent = "You have been signed out. Your entries are kept: save, sign in again and you come " +
+      "back to this form with everything in it.";
+    var wasShown = !warning.hidden;
     stay.hidden = true;
+    saveAgain.hidden = false;
     warning.hidden = false;
+    if (!wasShown || document.activeElement === stay || document.activeElement === document.body) { saveAgain.focus(); }
     draftStatus("Signed out: entries kept as a draft.");
   }
   function keepAlive() {
     return fetch(form.dataset.keepaliveUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (answer) {
-        if (answer.signed_in) { signedOut = false; stay.hidden = false; contact(answer.expires_in); } else { showSignedOut(); }
+        if (answer.signed_in) {
+          signedOut = false;
+          stay.hidden = false;
+          saveAgain.hidden = true;
+          contact(answer.expires_in);
+        } else {
+          showSignedOut();
+        }
       })
       .catch(function () { /* offline for a moment: the next activity tries again */ });
   }
