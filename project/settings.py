@@ -128,6 +128,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_MAX_HOURS = env_int("DJANGO_SESSION_MAX_HOURS", 12)
 if SESSION_MAX_HOURS < 1:
     raise ImproperlyConfigured(f"DJANGO_SESSION_MAX_HOURS must be 1 or more; got {SESSION_MAX_HOURS}.")
+# Unsaved intake forms are kept as drafts for their author (screening/drafts.py) this many days after the last change.
+DRAFT_DAYS = env_int("DJANGO_DRAFT_DAYS", 14)
+if DRAFT_DAYS < 1:
+    raise ImproperlyConfigured(f"DJANGO_DRAFT_DAYS must be 1 or more; got {DRAFT_DAYS}.")
 
 # Two-factor sign-in (django-otp): an authenticator app plus single-use recovery codes.
 REQUIRE_2FA = env_bool("DJANGO_REQUIRE_2FA", True)

@@ -1,4 +1,5 @@
 """The intake form, drawn from the engine's intake definition so that the web form and paper form never drift."""
+import json
 import re
 
 from crispy_forms.bootstrap import InlineRadios
@@ -7,6 +8,8 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
 from django.conf import settings
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
 
 from screening.engine import default_ruleset
 
@@ -44,12 +47,42 @@ CONTAINER_ITEMS = [
 STOPPED_ROWS = 4  # empty rows offered for stopped medicines; a revision with more stored shows them all plus one
 STOPPED_NAME, STOPPED_WEEKS = "stopped_name_{}", "stopped_weeks_{}"
 
+# Asked at the top, where the conversation starts; the intake keeps each question in its contract section.
+AT_THE_TOP = ("age",)
+REFERRAL_REASON_HELP = ("Optional, in a few words (for example: treatment-resistant depression, referred by the GP). "
+                        "Kept with the screening and printed; never evaluated. Write no names.")
+# Units as a sentence says them, for the number fields' hints and messages.
+UNIT_WORDS = {"beats/min": "beats per minute", "kg": "kilograms", "mmHg": "mmHg", "years": "years"}
+# Both blood pressure readings typed into the systolic box, as clinicians write them: "150/95".
+BOTH_READINGS = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")
+
 MEDICATION_REVIEW = [("reviewed", "Reviewed: the current and stopped lists below are complete (empty means none)"),
                      (NOT_ASSESSED, "Not assessed")]
 
 
+def _short(choices: dict) -> bool:
+    """Whether a question's answers fit side by side on one line (with Not assessed), as yes/no questions do."""
+    return len(choices) <= 3 and sum(len(label) for label in choices.values()) <= 40
+
+
 def _yes_no(value) -> str:
     return NOT_ASSESSED if value is None else ("yes" if value else "no")
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number typed as text: nothing the clinician types is dropped by the browser (as type=number does
+    with letters), and any entry outside the expected range gets the same plain message naming it."""
+
+    def __init__(self, spec, **kwargs):
+        words = UNIT_WORDS.get(spec.unit, spec.unit)
+        message = f"Enter a whole number of {words} between {spec.min} and {spec.max}"
+        if spec.name == "systolic_bp":
+            message += ", or both readings as 150/95"
+        errors = {"invalid": message, "min_value": message, "max_value": message}
+        attrs = {"inputmode": "text" if spec.name == "systolic_bp" else "numeric", "autocomplete": "off",
+                 "class": "number-input"}
+        super().__init__(min_value=spec.min, max_value=spec.max, error_messages=errors,
+                         widget=forms.TextInput(attrs=attrs), **kwargs)
 
 
 class _IntakeHelper(FormHelper):
@@ -79,12 +112,15 @@ class IntakeForm(forms.Form):
         label="Client reference code", max_length=32,
         help_text="A code from your own records, never a name: 3 to 32 letters, digits, dots, dashes or "
                   "underscores, with at least one digit.")
+    referral_reason = forms.CharField(label="Reason for referral", max_length=500, required=False,
+                                      help_text=REFERRAL_REASON_HELP, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ruleset = default_ruleset()
         self.field_specs = {}
-        layout = [Fieldset("About this screening", "client_code", "substances", css_class="intake-section")]
+        top = ["client_code", *AT_THE_TOP, "referral_reason", "substances"]
+        layout = [Fieldset("About this screening", *top, css_class="intake-section", css_id="section-about")]
         for section in self.ruleset.sections:
             names = []
             for spec in section["fields"]:
@@ -96,6 +132,8 @@ class IntakeForm(forms.Form):
                 if spec.type == "stopped_medications":
                     names.append(self._add_stopped_rows(spec))
                     continue
+                if spec.name in AT_THE_TOP:
+                    continue
                 if spec.name == "medications":
                     self.fields["medication_review"] = forms.ChoiceField(
                         label="Medication review", choices=MEDICATION_REVIEW, required=False,
@@ -104,19 +142,19 @@ class IntakeForm(forms.Form):
                                   "mistaken for none.")
                     names.extend(["medication_review", spec.name])
                     continue
-                if spec.type == "bool":
+                if spec.type == "bool" or (spec.type == "choice" and _short(spec.choices)):
                     names.append(InlineRadios(spec.name))
                 elif spec.name != "substances":
                     names.append(spec.name)
             if section["code"] != "about" and names:
-                layout.append(Fieldset(section["title"], *names, css_class="intake-section"))
+                layout.append(self._section(section["title"], names, f"section-{section['code']}"))
         for name, label in CONTAINER_ITEMS:
             self.fields[name] = forms.BooleanField(label=label, required=False)
         layout.insert(-1, Fieldset(
             "Treatment container (preparation, session, integration)",
             HTML('<p class="form-text">Tick what is already in place. Anything unticked is listed as something to '
                  'discuss; it is not a caution factor.</p>'),
-            *[name for name, _ in CONTAINER_ITEMS], css_class="intake-section"))
+            *[name for name, _ in CONTAINER_ITEMS], css_class="intake-section", css_id="section-container"))
         self.helper = _IntakeHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -176,6 +214,46 @@ class IntakeForm(forms.Form):
         cleaned["stopped_medications"] = entries
         return cleaned
 
+    def _section(self, title: str, names: list, css_id: str) -> Fieldset:
+        """One section; it names the "No" answer of each of its yes/no and none-or-some questions, for the
+        "answer No to the rest of this section" button (static/js/intake.js), which fills only unanswered ones."""
+        no_answers = {}
+        for item in names:
+            name = getattr(item, "fields", [item])[0] if not isinstance(item, str) else item
+            field = self.fields.get(name) if isinstance(name, str) else None
+            values = [value for value, _ in getattr(field, "choices", [])] if field is not None else []
+            if NOT_ASSESSED in values and ("no" in values or "none" in values):
+                no_answers[name] = "no" if "no" in values else "none"
+        attrs = {"data-no-answers": json.dumps(no_answers)} if no_answers else {}
+        return Fieldset(title, *names, css_class="intake-section", css_id=css_id, **attrs)
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(element id, title) of every section, in order, for the section navigation."""
+        return [(item.css_id, item.legend) for item in self.helper.layout if isinstance(item, Fieldset)]
+
+    def full_clean(self):
+        if self.is_bound:
+            self.data = self._both_readings(self.data)
+        super().full_clean()
+
+    @staticmethod
+    def _both_readings(data):
+        """"150/95" in the systolic box is both readings, when the diastolic box is empty or says the same."""
+        found = BOTH_READINGS.match(data.get("systolic_bp", "") or "")
+        if not found or (data.get("diastolic_bp") or "").strip() not in ("", found[2]):
+            return data
+        data = data.copy()
+        data["systolic_bp"], data["diastolic_bp"] = found[1], found[2]
+        return data
+
+    @classmethod
+    def resumed(cls, data: QueryDict) -> "IntakeForm":
+        """The form showing a draft's entries exactly as they were typed, without judging them yet: the checks
+        run, with their messages, when it is saved."""
+        form = cls(data)
+        form._errors = ErrorDict()
+        return form
+
     def _add_cssrs(self) -> list[str]:
         for name, _level, question in CSSRS_ITEMS:
             self.fields[name] = forms.ChoiceField(label=question, choices=TRI_STATE, required=False,
@@ -198,9 +276,11 @@ class IntakeForm(forms.Form):
             choices = [*spec.choices.items(), (NOT_ASSESSED, "Not assessed")]
             return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, initial=NOT_ASSESSED, **common)
         if spec.type == "int":
-            label = f"{spec.label} ({spec.unit})"
-            return forms.IntegerField(min_value=spec.min, max_value=spec.max, **common | {"label": label},
-                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+            words = UNIT_WORDS.get(spec.unit, spec.unit)
+            expects = f"A whole number of {words}, {spec.min} to {spec.max}"
+            expects += ", or both readings as 150/95. " if spec.name == "systolic_bp" else ". "
+            return WholeNumberField(spec, **common | {"label": f"{spec.label} ({spec.unit})",
+                                                      "help_text": expects + spec.help})
         if spec.type == "medications":
             return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "list": "medication-names"}), **common)
         return forms.CharField(max_length=spec.max_length, widget=forms.Textarea(attrs={"rows": 3}), **common)
@@ -236,9 +316,10 @@ class IntakeForm(forms.Form):
         return names
 
     def intake(self) -> dict:
-        """The contract intake from the cleaned form; unanswered questions are left out (not assessed)."""
+        """The contract intake from the cleaned form; unanswered questions are left out (not assessed). On a form
+        that failed its checks (the live panel's), the answers that failed are left out too."""
         data = self.cleaned_data
-        intake = {"substances": data["substances"]}
+        intake = {"substances": data.get("substances", [])}
         for name, spec in self.field_specs.items():
             value = data.get(name)
             if spec.type == "bool" and value:
@@ -272,6 +353,7 @@ class IntakeForm(forms.Form):
             "cssrs": {name: data.get(name, NOT_ASSESSED) for name, _, _ in CSSRS_ITEMS},
             "container": {name: bool(data.get(name)) for name, _ in CONTAINER_ITEMS},
             "medication_review": data.get("medication_review", NOT_ASSESSED),
+            "referral_reason": (data.get("referral_reason") or "").strip(),
         }
 
     @classmethod
@@ -291,6 +373,7 @@ class IntakeForm(forms.Form):
         initial.update(answers.get("cssrs", {}))
         initial.update(answers.get("container", {}))
         initial["medication_review"] = answers.get("medication_review", NOT_ASSESSED)
+        initial["referral_reason"] = answers.get("referral_reason", "")
         return initial
 
 

@@ -162,3 +162,30 @@ class PrintSlot(models.Model):
 
     def __str__(self):
         return f"{self.user} printing in slot {self.slot} since {self.acquired_at:%H:%M:%S}"
+
+
+class Draft(models.Model):
+    """What a clinician has typed into an intake form and not saved yet, kept so that nothing typed is lost.
+
+    A draft is not a screening: it is never assessed, printed, listed for leads or audited, and only its author
+    sees it. `key` is the form's own (one form page, one draft); `data` is the form as posted, every value of every
+    field, so that resuming shows exactly what was typed. Saving the screening closes the draft and empties it, so
+    that a late autosave of the same form cannot bring it back; drafts go after DRAFT_DAYS (screening/drafts.py).
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    key = models.UUIDField()
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, null=True, blank=True, related_name="drafts")
+    client_code = models.CharField(max_length=32, blank=True, default="")  # as typed, to name it in the list
+    data = models.JSONField(default=dict)
+    closed = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="one_draft_per_form")]
+        indexes = [models.Index(fields=["owner", "closed", "-updated_at"], name="draft_owner_list"),
+                   models.Index(fields=["updated_at"], name="draft_age")]
+
+    def __str__(self):
+        return f"draft {self.key} of {self.owner}"

@@ -12,7 +12,7 @@ from screening.append_only import erasing
 from screening.audit_chain import GENESIS, event_hash
 from screening.engine import assess, default_ruleset
 from screening.engine.present import answered_questions, highest_overall, unacknowledged_critical
-from screening.models import Acknowledgement, AuditEvent, Revision, Screening
+from screening.models import Acknowledgement, AuditEvent, Draft, Revision, Screening
 
 # Serialises appends to the audit chain on PostgreSQL (a transaction-scoped advisory lock); SQLite's transactions
 # already take the write lock at BEGIN (settings: transaction_mode IMMEDIATE). The unique predecessor hash is the
@@ -136,6 +136,7 @@ def screening_erase(*, screening: Screening, user, reason: str) -> None:
     with erasing([screening.pk]):
         Acknowledgement.objects.filter(revision__screening=screening).delete()
         Revision.objects.filter(screening=screening).delete()
+    Draft.objects.filter(screening=screening).delete()  # unsaved edits of it hold clinical content too
     screening.client_code = ""
     screening.erased_at, screening.erased_by = timezone.now(), user
     screening.highest_severity, screening.answered_count = "none", 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screening import views, views_pdf, views_screenings
+from screening import views, views_intake, views_pdf, views_screenings
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,11 @@ urlpatterns = [
     path("intake/blank.pdf", views_pdf.intake_blank_pdf, name="intake_blank_pdf"),
     path("screenings/", views_screenings.screening_list, name="screening_list"),
     path("screenings/new/", views_screenings.screening_new, name="screening_new"),
+    path("screenings/live/", views_intake.live_assessment, name="live_assessment"),
+    path("screenings/drafts/save/", views_intake.draft_save, name="draft_save"),
+    path("screenings/drafts/<uuid:key>/", views_intake.draft_resume, name="draft_resume"),
+    path("screenings/drafts/<uuid:key>/discard/", views_intake.draft_discard, name="draft_discard"),
+    path("session/keep-alive/", views_intake.keep_alive, name="keep_alive"),
     path("screenings/<int:pk>/", views_screenings.screening_detail, name="screening_detail"),
     path("screenings/<int:pk>/edit/", views_screenings.screening_edit, name="screening_edit"),
     path("screenings/<int:pk>/erase/", views_screenings.screening_erasure, name="screening_erase"),

@@ -10,16 +10,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import chain, islice
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Max, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from screening import drafts
 from screening.access import (
     can_edit,
     get_revision,
@@ -50,6 +55,7 @@ from screening.services import (
     screening_revise,
 )
 from screening.templatetags.threshold import severity_label
+from screening.views_intake import keep_post, resumed_draft
 
 PAGE_SIZE = 20
 
@@ -124,13 +130,17 @@ def medication_datalist_options(ruleset) -> str:
     return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
 
-def _intake_page(request, form, *, screening=None, base_revision=None, idempotency_key=None, confirm=None):
+def _intake_page(request, form, *, screening=None, base_revision=None, idempotency_key=None, draft_key=None,
+                 confirm=None):
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "screening/intake_form.html",
                   {"form": form, "screening": screening,
                    "medication_options": medication_datalist_options(default_ruleset()),
                    "base_revision": base_revision, "idempotency_key": idempotency_key,
-                   "confirm_incomplete": confirm}, status=status)
+                   "confirm_incomplete": confirm,
+                   "draft_key": draft_key or drafts.posted_key(request.POST) or uuid.uuid4(),
+                   "draft_author": drafts.author_token(request.user),
+                   "session_seconds": settings.SESSION_COOKIE_AGE}, status=status)
 
 
 def _needs_confirmation(request, form) -> dict | None:
@@ -145,32 +155,54 @@ def _needs_confirmation(request, form) -> dict | None:
     return {"answered": answered, "unanswered": unanswered, "total": answered + unanswered}
 
 
-def _posted_key(request) -> uuid.UUID | None:
+def _posted_key(data) -> uuid.UUID | None:
     try:
-        return uuid.UUID(request.POST.get("idempotency_key", ""))
+        return uuid.UUID(data.get("idempotency_key", ""))
     except ValueError:
         return None
 
 
+def _signed_in_or_kept(request, screening_pk: int | None = None):
+    """The intake views are open to a signed-out post so that its entries are kept (views_intake.keep_post);
+    everything else needs a signed-in user as usual."""
+    if request.method == "POST":
+        return keep_post(request, screening_pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
+
+
+@csrf_exempt  # checked in keep_post, which keeps the entries of a post that fails the check
+@login_not_required
 @require_http_methods(["GET", "POST"])
 def screening_new(request):
-    """The new-screening form; its one-time key makes a second post of the same form find the first screening."""
+    """The new-screening form; its one-time key makes a second post of the same form find the first screening.
+
+    ?draft=KEY shows one of the user's drafts again; saving closes the form's draft."""
+    kept = _signed_in_or_kept(request)
+    if kept is not None:
+        return kept
     require_clinician(request.user)
     require_clinic(request.user)
+    if request.method == "GET" and (draft := resumed_draft(request, None)) is not None:
+        data = drafts.as_query_dict(draft)
+        return _intake_page(request, IntakeForm.resumed(data), idempotency_key=_posted_key(data) or uuid.uuid4(),
+                            draft_key=draft.key)
     form = IntakeForm(request.POST if request.method == "POST" else None)  # an empty POST is refused, not ignored
-    key = _posted_key(request) if request.method == "POST" else None
+    key = _posted_key(request.POST) if request.method == "POST" else None
     confirm = _needs_confirmation(request, form) if request.method == "POST" and form.is_valid() else None
     if request.method == "POST" and form.is_valid() and confirm is None:
         screening = screening_create(owner=request.user, client_code=form.cleaned_data["client_code"],
                                      intake=form.intake(), answers=form.answers(), idempotency_key=key)
+        drafts.close(request.user, request.POST)
         messages.success(request, "Screening saved as revision 1.")
         return redirect("screening_detail", pk=screening.pk)
     return _intake_page(request, form, idempotency_key=key or uuid.uuid4(), confirm=confirm)
 
 
-def _posted_base(request, current: Revision) -> int:
+def _posted_base(data, current: Revision) -> int:
     """The revision the posted form started from; a post naming none (a script, not the form) means the current."""
-    raw = request.POST.get("base_revision")
+    raw = data.get("base_revision")
     if raw is None:
         return current.number
     try:
@@ -179,16 +211,28 @@ def _posted_base(request, current: Revision) -> int:
         return 0  # unreadable: treated as stale, so the conflict page shows what would change
 
 
+@csrf_exempt  # checked in keep_post, which keeps the entries of a post that fails the check
+@login_not_required
 @require_http_methods(["GET", "POST"])
 def screening_edit(request, pk: int):
-    """The edit form, which carries the revision it started from: saving over a newer one shows the conflict."""
+    """The edit form, which carries the revision it started from: saving over a newer one shows the conflict.
+
+    ?draft=KEY shows one of the user's drafts of this screening again; saving closes the form's draft."""
+    kept = _signed_in_or_kept(request, pk)
+    if kept is not None:
+        return kept
     screening = get_screening_for_edit(request.user, pk)
     current = get_revision(screening, None)
     if request.method == "GET":
+        draft = resumed_draft(request, screening.pk)
+        if draft is not None:
+            data = drafts.as_query_dict(draft)
+            return _intake_page(request, IntakeForm.resumed(data), screening=screening,
+                                base_revision=_posted_base(data, current), draft_key=draft.key)
         form = IntakeForm(initial=IntakeForm.initial_from(screening.client_code, current.intake, current.answers))
         return _intake_page(request, form, screening=screening, base_revision=current.number)
     form = IntakeForm(request.POST)
-    base = _posted_base(request, current)
+    base = _posted_base(request.POST, current)
     if not form.is_valid():
         return _intake_page(request, form, screening=screening, base_revision=base)
     if base != current.number:
@@ -204,6 +248,7 @@ def screening_edit(request, pk: int):
         return _intake_page(request, form, screening=screening, base_revision=base, confirm=confirm)
     revision = screening_revise(screening=screening, user=request.user, client_code=form.cleaned_data["client_code"],
                                 intake=form.intake(), answers=form.answers())
+    drafts.close(request.user, request.POST)
     messages.success(request, f"Saved as revision {revision.number}. Earlier revisions are kept as shown.")
     return redirect("screening_detail", pk=screening.pk)
 

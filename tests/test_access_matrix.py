@@ -6,13 +6,15 @@ Expectations: a status code, or LOGIN (a redirect to the sign-in page). An entry
 clinician3 expects for them what it expects for lead and clinician2 (another clinician of the first clinic).
 The second clinic's personas never see the first clinic's screening, whatever the status.
 """
+import uuid
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from library.models import Case
 from library.views import quiz_attempt_create
-from screening.models import Acknowledgement, AuditEvent, Revision
+from screening.models import Acknowledgement, AuditEvent, Draft, Revision
 from screening.services import screening_create
 from tests.conftest import healthy_intake, make_user
 
@@ -52,6 +54,16 @@ MATRIX = {
     # The erasure form (GET): only a clinical lead; erasing itself is tested in test_record.py.
     "screening_erase": ("get", ("screening",), {"anonymous": LOGIN, "trainee": 403, "clinician": 403,
                                                 "clinician2": 403, "lead": 200, "lead2": 404}),
+    # Intake drafts, keep-alive and the live panel (issue 15). A draft is its author's alone; the autosave of a
+    # post that is not a form (no key) is refused with 409, or 403 without a clinician's author.
+    "draft_resume": ("get", ("draft",), {"anonymous": LOGIN, "trainee": 404, "clinician": 302, "clinician2": 404,
+                                         "lead": 404}),
+    "draft_discard": ("post", ("draft",), {"anonymous": LOGIN, "trainee": 404, "clinician": 302, "clinician2": 404,
+                                           "lead": 404}),
+    "draft_save": ("post", (), {"anonymous": 403, "trainee": 403, "clinician": 409, "clinician2": 409, "lead": 403}),
+    "keep_alive": ("get", (), PUBLIC),
+    "live_assessment": ("post", (), {"anonymous": LOGIN, "trainee": 403, "clinician": 200, "clinician2": 200,
+                                     "lead": 403}),
     "audit_log": ("get", (), {"anonymous": LOGIN, "trainee": 403, "clinician": 403, "clinician2": 403,
                               "lead": 200}),
     "case_list": ("get", (), EVERY_ROLE),
@@ -126,7 +138,9 @@ def world(db):
                                                                                          "severity": {"mdma": "none"}})
     attempt = quiz_attempt_create(user=users["trainee"], case=case,
                                   answer={"factors": [], "severity": {"mdma": "none"}})
-    return {"users": users, "member": users["trainee"].pk, "uid": "MQ", "token": "not-a-token",
+    draft = Draft.objects.create(owner=users["clinician"], key=uuid.uuid4(), data={"client_code": ["MX-1"]},
+                                 client_code="MX-1")
+    return {"users": users, "member": users["trainee"].pk, "draft": draft.key, "uid": "MQ", "token": "not-a-token",
             "screening": screening.pk, "case": case.slug, "attempt": attempt.pk,
             "rule": screening.revisions.get().assessment["flags"][0]["rule"]}
 

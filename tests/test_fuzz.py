@@ -13,6 +13,7 @@ from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+from django import forms
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.http import QueryDict
@@ -205,7 +206,7 @@ def valid_forms(draw):
             continue
         if hasattr(field, "choices"):
             data[name] = draw(st.sampled_from([c for c, _ in field.choices]))
-        elif field.__class__.__name__ == "IntegerField":
+        elif isinstance(field, forms.IntegerField):  # the whole-number fields (typed as text)
             data[name] = str(draw(st.integers(field.min_value, field.max_value)))
         elif field.__class__.__name__ == "BooleanField":
             data[name] = "on"
