@@ -57,6 +57,10 @@ def test_the_draft_survives_a_reload_and_an_expired_session(context, page, live_
     page.goto(f"{live_server.url}/")
     assert "TH-6060" in page.locator("#drafts-heading + p + ul").inner_text()
     page.get_by_role("link", name="Resume the draft TH-6060").click()
+    # The form's script listens from here on, and the requests it makes on load (the live panel) are answered: a
+    # response arriving after the cookie is dropped would set the session cookie again (it is renewed on every
+    # response), which no real expiry does.
+    page.wait_for_load_state("networkidle")
 
     # The session ends (its cookie is gone; the CSRF cookie stays, as in a browser). The autosave still keeps the
     # entries, and the page says so; saving keeps everything.
