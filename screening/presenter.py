@@ -27,6 +27,7 @@ def present_revision(revision: Revision) -> dict:
         "number": revision.number,
         "saved_at": revision.created_at,
         "notes": revision.intake.get("notes") or "",
+        "referral_reason": revision.answers.get("referral_reason") or "",  # shown, never evaluated
         "container_to_discuss": container_to_discuss(revision.answers),
         "completeness": completeness(revision.intake, revision.assessment, revision.labels),
     }

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from screening.engine import default_ruleset, evaluate, load_ruleset
 from screening.engine.loader import KNOWLEDGE_DIR
 from screening.models import Revision
+from screening.presenter import present_record
 from screening.services import screening_create, screening_revise
 from tests.conftest import client_for, healthy_intake
 
@@ -105,3 +106,14 @@ def test_a_new_client_code_leaves_revision_one_as_it_was(client, clinician):
     assert "Screening SECOND-CODE" in page and "SECOND-CODE" in pdf and export["client_code"] == "SECOND-CODE"
     assert list(Revision.objects.filter(screening=screening).order_by("number").values_list(
         "client_code", flat=True)) == ["FIRST-CODE", "SECOND-CODE"]
+
+
+@pytest.mark.django_db
+def test_the_reason_for_referral_is_shown_on_the_page_and_the_record_and_never_assessed(client, clinician):
+    screening = screening_create(owner=clinician, client_code="TH-7171", intake=healthy_intake(),
+                                 answers={"referral_reason": "Treatment-resistant depression, from the GP"})
+    revision = screening.revisions.get()
+    assert "referral_reason" not in revision.intake and "referral_reason" not in json.dumps(revision.assessment)
+    page = client_for(client, clinician).get(reverse("screening_detail", args=[screening.pk])).content.decode()
+    assert "Treatment-resistant depression, from the GP" in page
+    assert present_record(revision)["referral_reason"] == "Treatment-resistant depression, from the GP"
