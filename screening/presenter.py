@@ -29,7 +29,7 @@ def present_revision(revision: Revision) -> dict:
         "notes": revision.intake.get("notes") or "",
         "referral_reason": revision.answers.get("referral_reason") or "",  # shown, never evaluated
         "container_to_discuss": container_to_discuss(revision.answers),
-        "completeness": completeness(revision.intake, revision.assessment, revision.labels),
+        "completeness": completeness(revision.intake, revision.assessment["not_assessed"], revision.labels),
     }
 
 

@@ -11,7 +11,7 @@ from screening import print_cache
 from screening.append_only import erasing
 from screening.audit_chain import GENESIS, event_hash
 from screening.engine import assess, default_ruleset
-from screening.engine.present import answered_questions, highest_overall, unacknowledged_critical
+from screening.engine.present import completeness, highest_overall, unacknowledged_critical
 from screening.models import Acknowledgement, AuditEvent, Draft, Revision, Screening
 
 # Serialises appends to the audit chain on PostgreSQL (a transaction-scoped advisory lock); SQLite's transactions
@@ -62,9 +62,10 @@ def _add_revision(screening: Screening, user, client_code: str, intake: dict, an
 def oversight_fields(revision: Revision, acknowledged: set) -> dict:
     """What the lists and the lead's filters read of a screening's latest revision (models.Screening)."""
     assessment = revision.assessment
+    counts = completeness(revision.intake, assessment["not_assessed"], revision.labels)
     return {"highest_severity": highest_overall(assessment),
-            "answered_count": len(answered_questions(revision.intake, revision.labels)),
-            "unanswered_count": len(assessment["not_assessed"]),
+            "answered_count": counts["answered"],
+            "unanswered_count": counts["unanswered"],
             "unacknowledged_critical": len(unacknowledged_critical(assessment, acknowledged))}
 
 

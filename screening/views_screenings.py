@@ -38,7 +38,7 @@ from screening.access import (
     require_lead,
 )
 from screening.engine import default_ruleset
-from screening.engine.present import answered_questions, unacknowledged_critical
+from screening.engine.present import completeness, unacknowledged_critical
 from screening.forms import AcknowledgeForm, ErasureForm, IntakeForm, form_differences
 from screening.impact import ruleset_impact
 from screening.keyset import anchor_id, keyset_page
@@ -148,11 +148,10 @@ def _needs_confirmation(request, form) -> dict | None:
     show beside it, or None when the intake may be saved as it is."""
     ruleset = default_ruleset()
     intake = ruleset.intake.validate(form.intake())
-    unanswered = sum(1 for name in ruleset.intake.assessable if name not in intake)
-    answered = len(answered_questions(intake, ruleset.labels()))
-    if unanswered * 2 <= answered + unanswered or request.POST.get("confirm_incomplete") == "1":
+    counts = completeness(intake, [name for name in ruleset.intake.assessable if name not in intake], ruleset.labels())
+    if not counts["mostly_unanswered"] or request.POST.get("confirm_incomplete") == "1":
         return None
-    return {"answered": answered, "unanswered": unanswered, "total": answered + unanswered}
+    return counts
 
 
 def _posted_key(data) -> uuid.UUID | None:

@@ -34,10 +34,11 @@ def answered_questions(intake: dict, labels: dict) -> list[str]:
             and (not isinstance(value, str) or name in choices)]
 
 
-def completeness(intake: dict, assessment: dict, labels: dict) -> dict:
-    """How many assessable questions were answered and how many were left unanswered ("not assessed")."""
+def completeness(intake: dict, not_assessed: list[str], labels: dict) -> dict:
+    """How many assessable questions were answered and how many were left unanswered (`not_assessed`, as an
+    assessment lists them)."""
     answered = len(answered_questions(intake, labels))
-    unanswered = len(assessment["not_assessed"])
+    unanswered = len(not_assessed)
     return {"answered": answered, "unanswered": unanswered, "total": answered + unanswered,
             "complete": unanswered == 0, "mostly_unanswered": unanswered > answered}
 
